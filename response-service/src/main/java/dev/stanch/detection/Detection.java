@@ -1,0 +1,49 @@
+package dev.stanch.detection;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A detection, normalized from whatever a detector emitted. Everything that later ends up in a
+ * Kubernetes object (namespace, pod, addresses, ports) has been validated by the normalizer.
+ *
+ * @param id the detector's event id where it has one, else a hash of the canonical payload
+ * @param source the detector family
+ * @param rule the rule or policy that fired, as the detector names it
+ * @param severity mapped onto Stanch's five levels
+ * @param time when the detector saw it
+ * @param target the pod to act on
+ * @param connection the network flow, for events that have one
+ * @param fields the detector's remaining fields, as JSON values (maps, lists, strings, numbers,
+ *     booleans, nulls)
+ */
+public record Detection(
+    String id,
+    Source source,
+    String rule,
+    Severity severity,
+    Instant time,
+    Target target,
+    @Nullable Connection connection,
+    Map<String, Object> fields) {
+
+  public Detection {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(rule, "rule");
+    Objects.requireNonNull(severity, "severity");
+    Objects.requireNonNull(time, "time");
+    Objects.requireNonNull(target, "target");
+    fields =
+        fields == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(fields));
+  }
+
+  public Optional<Connection> connectionIfAny() {
+    return Optional.ofNullable(connection);
+  }
+}

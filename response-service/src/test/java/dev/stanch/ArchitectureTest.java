@@ -1,0 +1,113 @@
+package dev.stanch;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The allowed dependencies between feature packages. A feature may use only the features listed for
+ * it; the plain-Java core never sees Spring. Add a feature here when it is created.
+ */
+class ArchitectureTest {
+
+  private static final String ROOT = "dev.stanch";
+
+  /** feature → the features it may depend on. */
+  private static final Map<String, Set<String>> ALLOWED =
+      Map.of(
+          "detection", Set.of(),
+          "playbook", Set.of("detection"),
+          "netpol", Set.of(),
+          "cli", Set.of("detection", "playbook", "netpol"));
+
+  /** Plain Java: records, sealed types, no framework. */
+  private static final List<String> CORE = List.of("detection", "playbook", "netpol");
+
+  private static JavaClasses classes;
+
+  @BeforeAll
+  static void importClasses() {
+    classes =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages(ROOT);
+  }
+
+  @TestFactory
+  Stream<DynamicTest> featuresDependOnlyOnTheirAllowedFeatures() {
+    return ALLOWED.entrySet().stream()
+        .map(
+            entry ->
+                DynamicTest.dynamicTest(
+                    entry.getKey(),
+                    () -> {
+                      Set<String> forbidden = new TreeSet<>(ALLOWED.keySet());
+                      forbidden.removeAll(entry.getValue());
+                      forbidden.remove(entry.getKey());
+                      String[] forbiddenPackages =
+                          forbidden.stream().map(f -> ROOT + "." + f + "..").toArray(String[]::new);
+                      if (forbiddenPackages.length == 0) {
+                        return;
+                      }
+                      noClasses()
+                          .that()
+                          .resideInAPackage(ROOT + "." + entry.getKey() + "..")
+                          .should()
+                          .dependOnClassesThat()
+                          .resideInAnyPackage(forbiddenPackages)
+                          .because(entry.getKey() + " may use only " + entry.getValue())
+                          .allowEmptyShould(true)
+                          .check(classes);
+                    }));
+  }
+
+  @Test
+  void everyFeaturePackageIsDeclared() {
+    Set<String> features = new TreeSet<>();
+    classes.forEach(
+        javaClass -> {
+          String name = javaClass.getPackageName();
+          if (name.startsWith(ROOT + ".")) {
+            features.add(name.substring(ROOT.length() + 1).split("\\.")[0]);
+          }
+        });
+    org.assertj.core.api.Assertions.assertThat(ALLOWED.keySet())
+        .as("feature packages declared in ArchitectureTest.ALLOWED")
+        .containsAll(features);
+  }
+
+  @Test
+  void theCoreIsPlainJava() {
+    noClasses()
+        .that()
+        .resideInAnyPackage(CORE.stream().map(f -> ROOT + "." + f + "..").toArray(String[]::new))
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.springframework..", "io.fabric8.kubernetes.client..")
+        .because("the core (playbooks, planning, the NetworkPolicy engine) is plain Java")
+        .check(classes);
+  }
+
+  @Test
+  void featuresDoNotReachBackIntoTheApplicationClass() {
+    noClasses()
+        .that()
+        .resideInAnyPackage(
+            ALLOWED.keySet().stream().map(f -> ROOT + "." + f + "..").toArray(String[]::new))
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage(ROOT)
+        .check(classes);
+  }
+}
