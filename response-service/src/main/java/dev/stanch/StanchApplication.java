@@ -11,10 +11,10 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 @SpringBootApplication
 public class StanchApplication {
 
-  public static void main(String[] args) {
-    if (Cli.handles(args)) {
-      System.exit(Cli.run(args));
+    public static void main(String[] args) {
+        if (Cli.handles(args)) {
+            System.exit(Cli.run(args));
+        }
+        SpringApplication.run(StanchApplication.class, args);
     }
-    SpringApplication.run(StanchApplication.class, args);
-  }
 }

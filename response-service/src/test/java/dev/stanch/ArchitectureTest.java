@@ -21,98 +21,90 @@ import org.junit.jupiter.api.TestFactory;
  */
 class ArchitectureTest {
 
-  private static final String ROOT = "dev.stanch";
+    private static final String ROOT = "dev.stanch";
 
-  /** feature → the features it may depend on. */
-  private static final Map<String, Set<String>> ALLOWED =
-      Map.of(
-          "detection", Set.of(),
-          "playbook", Set.of("detection"),
-          "netpol", Set.of(),
-          "cli", Set.of("detection", "playbook", "netpol"));
+    /** feature → the features it may depend on. */
+    private static final Map<String, Set<String>> ALLOWED = Map.of(
+            "detection", Set.of(),
+            "playbook", Set.of("detection"),
+            "netpol", Set.of(),
+            "cli", Set.of("detection", "playbook", "netpol"));
 
-  /** Plain Java: records, sealed types, no framework. */
-  private static final List<String> CORE = List.of("detection", "playbook", "netpol");
+    /** Plain Java: records, sealed types, no framework. */
+    private static final List<String> CORE = List.of("detection", "playbook", "netpol");
 
-  private static JavaClasses classes;
+    private static JavaClasses classes;
 
-  @BeforeAll
-  static void importClasses() {
-    classes =
-        new ClassFileImporter()
-            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .importPackages(ROOT);
-  }
+    @BeforeAll
+    static void importClasses() {
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages(ROOT);
+    }
 
-  @TestFactory
-  Stream<DynamicTest> featuresDependOnlyOnTheirAllowedFeatures() {
-    return ALLOWED.entrySet().stream()
-        .map(
-            entry ->
-                DynamicTest.dynamicTest(
-                    entry.getKey(),
-                    () -> {
-                      Set<String> forbidden = new TreeSet<>(ALLOWED.keySet());
-                      forbidden.removeAll(entry.getValue());
-                      forbidden.remove(entry.getKey());
-                      String[] forbiddenPackages =
-                          forbidden.stream().map(f -> ROOT + "." + f + "..").toArray(String[]::new);
-                      if (forbiddenPackages.length == 0) {
+    @TestFactory
+    Stream<DynamicTest> featuresDependOnlyOnTheirAllowedFeatures() {
+        return ALLOWED.entrySet().stream()
+                .map(entry -> DynamicTest.dynamicTest(entry.getKey(), () -> {
+                    Set<String> forbidden = new TreeSet<>(ALLOWED.keySet());
+                    forbidden.removeAll(entry.getValue());
+                    forbidden.remove(entry.getKey());
+                    String[] forbiddenPackages =
+                            forbidden.stream().map(f -> ROOT + "." + f + "..").toArray(String[]::new);
+                    if (forbiddenPackages.length == 0) {
                         return;
-                      }
-                      noClasses()
-                          .that()
-                          .resideInAPackage(ROOT + "." + entry.getKey() + "..")
-                          .should()
-                          .dependOnClassesThat()
-                          .resideInAnyPackage(forbiddenPackages)
-                          .because(entry.getKey() + " may use only " + entry.getValue())
-                          .allowEmptyShould(true)
-                          .check(classes);
-                    }));
-  }
+                    }
+                    noClasses()
+                            .that()
+                            .resideInAPackage(ROOT + "." + entry.getKey() + "..")
+                            .should()
+                            .dependOnClassesThat()
+                            .resideInAnyPackage(forbiddenPackages)
+                            .because(entry.getKey() + " may use only " + entry.getValue())
+                            .allowEmptyShould(true)
+                            .check(classes);
+                }));
+    }
 
-  @Test
-  void everyFeaturePackageIsDeclared() {
-    Set<String> features = new TreeSet<>();
-    classes.forEach(
-        javaClass -> {
-          String name = javaClass.getPackageName();
-          if (name.startsWith(ROOT + ".")) {
-            features.add(name.substring(ROOT.length() + 1).split("\\.")[0]);
-          }
+    @Test
+    void everyFeaturePackageIsDeclared() {
+        Set<String> features = new TreeSet<>();
+        classes.forEach(javaClass -> {
+            String name = javaClass.getPackageName();
+            if (name.startsWith(ROOT + ".")) {
+                features.add(name.substring(ROOT.length() + 1).split("\\.")[0]);
+            }
         });
-    org.assertj.core.api.Assertions.assertThat(ALLOWED.keySet())
-        .as("feature packages declared in ArchitectureTest.ALLOWED")
-        .containsAll(features);
-  }
+        org.assertj.core.api.Assertions.assertThat(ALLOWED.keySet())
+                .as("feature packages declared in ArchitectureTest.ALLOWED")
+                .containsAll(features);
+    }
 
-  @Test
-  void theCoreIsPlainJava() {
-    noClasses()
-        .that()
-        .resideInAnyPackage(CORE.stream().map(f -> ROOT + "." + f + "..").toArray(String[]::new))
-        .should()
-        .dependOnClassesThat()
-        .resideInAnyPackage(
-            "org.springframework..",
-            "io.fabric8.kubernetes.client",
-            "io.fabric8.kubernetes.client.dsl..")
-        .because(
-            "the core (playbooks, planning, the NetworkPolicy engine) is plain Java: model classes"
-                + " and parsing utilities, but no Spring and no API calls")
-        .check(classes);
-  }
+    @Test
+    void theCoreIsPlainJava() {
+        noClasses()
+                .that()
+                .resideInAnyPackage(
+                        CORE.stream().map(f -> ROOT + "." + f + "..").toArray(String[]::new))
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "org.springframework..", "io.fabric8.kubernetes.client", "io.fabric8.kubernetes.client.dsl..")
+                .because("the core (playbooks, planning, the NetworkPolicy engine) is plain Java: model classes"
+                        + " and parsing utilities, but no Spring and no API calls")
+                .check(classes);
+    }
 
-  @Test
-  void featuresDoNotReachBackIntoTheApplicationClass() {
-    noClasses()
-        .that()
-        .resideInAnyPackage(
-            ALLOWED.keySet().stream().map(f -> ROOT + "." + f + "..").toArray(String[]::new))
-        .should()
-        .dependOnClassesThat()
-        .resideInAPackage(ROOT)
-        .check(classes);
-  }
+    @Test
+    void featuresDoNotReachBackIntoTheApplicationClass() {
+        noClasses()
+                .that()
+                .resideInAnyPackage(ALLOWED.keySet().stream()
+                        .map(f -> ROOT + "." + f + "..")
+                        .toArray(String[]::new))
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage(ROOT)
+                .check(classes);
+    }
 }

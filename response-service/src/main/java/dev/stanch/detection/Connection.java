@@ -15,25 +15,25 @@ import org.jspecify.annotations.Nullable;
  * @param localPort the pod's own port, where known
  */
 public record Connection(
-    Direction direction,
-    String protocol,
-    String peerIp,
-    @Nullable Integer peerPort,
-    @Nullable String localIp,
-    @Nullable Integer localPort) {
+        Direction direction,
+        String protocol,
+        String peerIp,
+        @Nullable Integer peerPort,
+        @Nullable String localIp,
+        @Nullable Integer localPort) {
 
-  public Connection {
-    Objects.requireNonNull(direction, "direction");
-    Objects.requireNonNull(protocol, "protocol");
-    Objects.requireNonNull(peerIp, "peerIp");
-  }
-
-  public enum Direction {
-    EGRESS,
-    INGRESS;
-
-    public String wireName() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+    public Connection {
+        Objects.requireNonNull(direction, "direction");
+        Objects.requireNonNull(protocol, "protocol");
+        Objects.requireNonNull(peerIp, "peerIp");
     }
-  }
+
+    public enum Direction {
+        EGRESS,
+        INGRESS;
+
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 }

@@ -21,29 +21,28 @@ import org.jspecify.annotations.Nullable;
  *     booleans, nulls)
  */
 public record Detection(
-    String id,
-    Source source,
-    String rule,
-    Severity severity,
-    Instant time,
-    Target target,
-    @Nullable Connection connection,
-    Map<String, Object> fields) {
+        String id,
+        Source source,
+        String rule,
+        Severity severity,
+        Instant time,
+        Target target,
+        @Nullable Connection connection,
+        Map<String, Object> fields) {
 
-  public Detection {
-    Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(source, "source");
-    Objects.requireNonNull(rule, "rule");
-    Objects.requireNonNull(severity, "severity");
-    Objects.requireNonNull(time, "time");
-    Objects.requireNonNull(target, "target");
-    fields =
-        fields == null
-            ? Map.of()
-            : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(fields));
-  }
+    public Detection {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(rule, "rule");
+        Objects.requireNonNull(severity, "severity");
+        Objects.requireNonNull(time, "time");
+        Objects.requireNonNull(target, "target");
+        fields = fields == null
+                ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(fields));
+    }
 
-  public Optional<Connection> connectionIfAny() {
-    return Optional.ofNullable(connection);
-  }
+    public Optional<Connection> connectionIfAny() {
+        return Optional.ofNullable(connection);
+    }
 }

@@ -8,23 +8,23 @@ import java.util.Objects;
  */
 public sealed interface Normalization {
 
-  record Normalized(Detection detection) implements Normalization {
-    public Normalized {
-      Objects.requireNonNull(detection, "detection");
+    record Normalized(Detection detection) implements Normalization {
+        public Normalized {
+            Objects.requireNonNull(detection, "detection");
+        }
     }
-  }
 
-  /** Not an alert, e.g. Falco's internal metrics events. */
-  record Ignored(String reason) implements Normalization {
-    public Ignored {
-      Objects.requireNonNull(reason, "reason");
+    /** Not an alert, e.g. Falco's internal metrics events. */
+    record Ignored(String reason) implements Normalization {
+        public Ignored {
+            Objects.requireNonNull(reason, "reason");
+        }
     }
-  }
 
-  /** Unreadable, or nothing to act on (a host process, an event without pod fields). */
-  record Rejected(String reason) implements Normalization {
-    public Rejected {
-      Objects.requireNonNull(reason, "reason");
+    /** Unreadable, or nothing to act on (a host process, an event without pod fields). */
+    record Rejected(String reason) implements Normalization {
+        public Rejected {
+            Objects.requireNonNull(reason, "reason");
+        }
     }
-  }
 }

@@ -9,13 +9,13 @@ import org.jspecify.annotations.Nullable;
  */
 public record Target(String namespace, String pod, @Nullable String container) {
 
-  public Target {
-    Objects.requireNonNull(namespace, "namespace");
-    Objects.requireNonNull(pod, "pod");
-  }
+    public Target {
+        Objects.requireNonNull(namespace, "namespace");
+        Objects.requireNonNull(pod, "pod");
+    }
 
-  /** {@code namespace/pod}, the key Stanch uses for Kafka records and for a target's history. */
-  public String key() {
-    return namespace + "/" + pod;
-  }
+    /** {@code namespace/pod}, the key Stanch uses for Kafka records and for a target's history. */
+    public String key() {
+        return namespace + "/" + pod;
+    }
 }

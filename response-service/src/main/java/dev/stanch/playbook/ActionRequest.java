@@ -23,19 +23,19 @@ import org.jspecify.annotations.Nullable;
  * @param dryRun the playbook is in dry-run: plan and record, change nothing
  */
 public record ActionRequest(
-    String playbook,
-    String stage,
-    long occurrence,
-    ActionKind kind,
-    Target target,
-    Map<String, Object> params,
-    Approval approval,
-    @Nullable Duration approvalTimeout,
-    OnApprovalTimeout onApprovalTimeout,
-    @Nullable Duration expireAfter,
-    boolean dryRun) {
+        String playbook,
+        String stage,
+        long occurrence,
+        ActionKind kind,
+        Target target,
+        Map<String, Object> params,
+        Approval approval,
+        @Nullable Duration approvalTimeout,
+        OnApprovalTimeout onApprovalTimeout,
+        @Nullable Duration expireAfter,
+        boolean dryRun) {
 
-  public ActionRequest {
-    params = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));
-  }
+    public ActionRequest {
+        params = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));
+    }
 }

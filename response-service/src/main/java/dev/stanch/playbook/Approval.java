@@ -2,10 +2,10 @@ package dev.stanch.playbook;
 
 /** Whether a stage's action runs by itself or waits for an on-call engineer. */
 public enum Approval {
-  AUTO,
-  REQUIRED;
+    AUTO,
+    REQUIRED;
 
-  public String wireName() {
-    return name().toLowerCase(java.util.Locale.ROOT);
-  }
+    public String wireName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
 }

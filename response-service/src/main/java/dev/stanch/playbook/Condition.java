@@ -12,33 +12,35 @@ import java.util.Objects;
  */
 public final class Condition {
 
-  private final String expression;
-  private final CelRuntime.Program program;
+    private final String expression;
+    private final CelRuntime.Program program;
 
-  Condition(String expression, CelAbstractSyntaxTree ast, CelRuntime.Program program) {
-    this.expression = Objects.requireNonNull(expression);
-    Objects.requireNonNull(ast);
-    this.program = Objects.requireNonNull(program);
-  }
-
-  public String expression() {
-    return expression;
-  }
-
-  Verdict evaluate(Map<String, Object> variables) {
-    try {
-      Object result = program.eval(variables);
-      return new Verdict(Boolean.TRUE.equals(result), null);
-    } catch (CelEvaluationException e) {
-      return new Verdict(false, e.getMessage());
+    Condition(String expression, CelAbstractSyntaxTree ast, CelRuntime.Program program) {
+        this.expression = Objects.requireNonNull(expression);
+        Objects.requireNonNull(ast);
+        this.program = Objects.requireNonNull(program);
     }
-  }
 
-  /** Whether the condition holds; {@code error} says why evaluation failed, when it did. */
-  record Verdict(boolean holds, @org.jspecify.annotations.Nullable String error) {}
+    public String expression() {
+        return expression;
+    }
 
-  @Override
-  public String toString() {
-    return expression;
-  }
+    Verdict evaluate(Map<String, Object> variables) {
+        try {
+            Object result = program.eval(variables);
+            return new Verdict(Boolean.TRUE.equals(result), null);
+        } catch (CelEvaluationException e) {
+            return new Verdict(false, e.getMessage());
+        }
+    }
+
+    /** Whether the condition holds; {@code error} says why evaluation failed, when it did. */
+    record Verdict(
+            boolean holds,
+            @org.jspecify.annotations.Nullable String error) {}
+
+    @Override
+    public String toString() {
+        return expression;
+    }
 }

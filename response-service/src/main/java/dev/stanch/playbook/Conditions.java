@@ -36,150 +36,134 @@ import java.util.Optional;
  */
 final class Conditions {
 
-  static final String DETECTION = "detection";
-  static final String OCCURRENCES = "occurrences";
+    static final String DETECTION = "detection";
+    static final String OCCURRENCES = "occurrences";
 
-  private static final StructType TARGET =
-      StructType.create(
-          "stanch.Target",
-          ImmutableSet.of("namespace", "pod", "container"),
-          field -> Optional.of(SimpleType.STRING));
+    private static final StructType TARGET = StructType.create(
+            "stanch.Target", ImmutableSet.of("namespace", "pod", "container"), field -> Optional.of(SimpleType.STRING));
 
-  private static final StructType CONNECTION =
-      StructType.create(
-          "stanch.Connection",
-          ImmutableSet.of("direction", "protocol", "peerIp", "peerPort", "localIp", "localPort"),
-          field -> Optional.of(field.endsWith("Port") ? SimpleType.INT : SimpleType.STRING));
+    private static final StructType CONNECTION = StructType.create(
+            "stanch.Connection",
+            ImmutableSet.of("direction", "protocol", "peerIp", "peerPort", "localIp", "localPort"),
+            field -> Optional.of(field.endsWith("Port") ? SimpleType.INT : SimpleType.STRING));
 
-  private static final StructType DETECTION_TYPE =
-      StructType.create(
-          "stanch.Detection",
-          ImmutableSet.of(
-              "id", "source", "rule", "severity", "time", "target", "connection", "fields"),
-          field ->
-              Optional.of(
-                  switch (field) {
-                    case "target" -> TARGET;
-                    case "connection" -> CONNECTION;
-                    case "fields" -> MapType.create(SimpleType.STRING, SimpleType.DYN);
-                    case "time" -> SimpleType.TIMESTAMP;
-                    default -> SimpleType.STRING;
-                  }));
+    private static final StructType DETECTION_TYPE = StructType.create(
+            "stanch.Detection",
+            ImmutableSet.of("id", "source", "rule", "severity", "time", "target", "connection", "fields"),
+            field -> Optional.of(
+                    switch (field) {
+                        case "target" -> TARGET;
+                        case "connection" -> CONNECTION;
+                        case "fields" -> MapType.create(SimpleType.STRING, SimpleType.DYN);
+                        case "time" -> SimpleType.TIMESTAMP;
+                        default -> SimpleType.STRING;
+                    }));
 
-  private static final CelTypeProvider TYPES =
-      new CelTypeProvider() {
-        private final ImmutableList<CelType> types =
-            ImmutableList.of(TARGET, CONNECTION, DETECTION_TYPE);
+    private static final CelTypeProvider TYPES = new CelTypeProvider() {
+        private final ImmutableList<CelType> types = ImmutableList.of(TARGET, CONNECTION, DETECTION_TYPE);
 
         @Override
         public ImmutableCollection<CelType> types() {
-          return types;
+            return types;
         }
 
         @Override
         public Optional<CelType> findType(String name) {
-          return types.stream().filter(type -> type.name().equals(name)).findFirst();
+            return types.stream().filter(type -> type.name().equals(name)).findFirst();
         }
-      };
+    };
 
-  /** Bounds what one condition may cost: conditions run on every detection. */
-  private static final CelOptions OPTIONS =
-      CelOptions.current()
-          .maxExpressionCodePointSize(4_096)
-          .comprehensionMaxIterations(1_000)
-          .build();
+    /** Bounds what one condition may cost: conditions run on every detection. */
+    private static final CelOptions OPTIONS = CelOptions.current()
+            .maxExpressionCodePointSize(4_096)
+            .comprehensionMaxIterations(1_000)
+            .build();
 
-  private final Cel matchEnvironment = environment(false);
-  private final Cel stageEnvironment = environment(true);
+    private final Cel matchEnvironment = environment(false);
+    private final Cel stageEnvironment = environment(true);
 
-  private static Cel environment(boolean withOccurrences) {
-    var builder =
-        CelFactory.standardCelBuilder()
-            .setOptions(OPTIONS)
-            .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-            .addCompilerLibraries(CelExtensions.strings())
-            .addRuntimeLibraries(CelExtensions.strings())
-            .setTypeProvider(TYPES)
-            .addVar(DETECTION, DETECTION_TYPE)
-            .setResultType(SimpleType.BOOL);
-    if (withOccurrences) {
-      builder.addVar(OCCURRENCES, SimpleType.INT);
+    private static Cel environment(boolean withOccurrences) {
+        var builder = CelFactory.standardCelBuilder()
+                .setOptions(OPTIONS)
+                .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+                .addCompilerLibraries(CelExtensions.strings())
+                .addRuntimeLibraries(CelExtensions.strings())
+                .setTypeProvider(TYPES)
+                .addVar(DETECTION, DETECTION_TYPE)
+                .setResultType(SimpleType.BOOL);
+        if (withOccurrences) {
+            builder.addVar(OCCURRENCES, SimpleType.INT);
+        }
+        return builder.build();
     }
-    return builder.build();
-  }
 
-  /** A compile error at a line of the expression (1-based). */
-  record CompileError(int line, String message) {}
+    /** A compile error at a line of the expression (1-based). */
+    record CompileError(int line, String message) {}
 
-  sealed interface Compiled {}
+    sealed interface Compiled {}
 
-  record Ok(Condition condition) implements Compiled {}
+    record Ok(Condition condition) implements Compiled {}
 
-  record Failed(List<CompileError> errors) implements Compiled {}
+    record Failed(List<CompileError> errors) implements Compiled {}
 
-  Compiled compileMatch(String expression) {
-    return compile(matchEnvironment, expression);
-  }
-
-  Compiled compileStage(String expression) {
-    return compile(stageEnvironment, expression);
-  }
-
-  private static Compiled compile(Cel cel, String expression) {
-    try {
-      CelAbstractSyntaxTree ast = cel.compile(expression).getAst();
-      return new Ok(new Condition(expression, ast, cel.createProgram(ast)));
-    } catch (CelValidationException e) {
-      List<CompileError> errors =
-          e.getErrors().stream()
-              .map(
-                  (CelIssue issue) ->
-                      new CompileError(
-                          Math.max(1, issue.getSourceLocation().getLine()), issue.getMessage()))
-              .toList();
-      return new Failed(errors);
-    } catch (CelEvaluationException e) {
-      // createProgram fails only for an environment bug, never for user input; say so plainly.
-      return new Failed(List.of(new CompileError(1, "cannot plan expression: " + e.getMessage())));
+    Compiled compileMatch(String expression) {
+        return compile(matchEnvironment, expression);
     }
-  }
 
-  /** The variables a condition sees for a detection. */
-  static Map<String, Object> variables(Detection detection, long occurrences) {
-    Map<String, Object> target = new HashMap<>();
-    target.put("namespace", detection.target().namespace());
-    target.put("pod", detection.target().pod());
-    target.put("container", orEmpty(detection.target().container()));
+    Compiled compileStage(String expression) {
+        return compile(stageEnvironment, expression);
+    }
 
-    Map<String, Object> connection = new HashMap<>();
-    Connection flow = detection.connection();
-    connection.put("direction", flow == null ? "" : flow.direction().wireName());
-    connection.put("protocol", flow == null ? "" : flow.protocol());
-    connection.put("peerIp", flow == null ? "" : flow.peerIp());
-    connection.put(
-        "peerPort", flow == null || flow.peerPort() == null ? 0L : (long) flow.peerPort());
-    connection.put("localIp", flow == null ? "" : orEmpty(flow.localIp()));
-    connection.put(
-        "localPort", flow == null || flow.localPort() == null ? 0L : (long) flow.localPort());
+    private static Compiled compile(Cel cel, String expression) {
+        try {
+            CelAbstractSyntaxTree ast = cel.compile(expression).getAst();
+            return new Ok(new Condition(expression, ast, cel.createProgram(ast)));
+        } catch (CelValidationException e) {
+            List<CompileError> errors = e.getErrors().stream()
+                    .map((CelIssue issue) -> new CompileError(
+                            Math.max(1, issue.getSourceLocation().getLine()), issue.getMessage()))
+                    .toList();
+            return new Failed(errors);
+        } catch (CelEvaluationException e) {
+            // createProgram fails only for an environment bug, never for user input; say so plainly.
+            return new Failed(List.of(new CompileError(1, "cannot plan expression: " + e.getMessage())));
+        }
+    }
 
-    Map<String, Object> value = new HashMap<>();
-    value.put("id", detection.id());
-    value.put("source", detection.source().wireName());
-    value.put("rule", detection.rule());
-    value.put("severity", detection.severity().wireName());
-    value.put(
-        "time",
-        Timestamp.newBuilder()
-            .setSeconds(detection.time().getEpochSecond())
-            .setNanos(detection.time().getNano())
-            .build());
-    value.put("target", target);
-    value.put("connection", connection);
-    value.put("fields", CelValues.of(detection.fields()));
-    return Map.of(DETECTION, value, OCCURRENCES, occurrences);
-  }
+    /** The variables a condition sees for a detection. */
+    static Map<String, Object> variables(Detection detection, long occurrences) {
+        Map<String, Object> target = new HashMap<>();
+        target.put("namespace", detection.target().namespace());
+        target.put("pod", detection.target().pod());
+        target.put("container", orEmpty(detection.target().container()));
 
-  private static String orEmpty(String value) {
-    return value == null ? "" : value;
-  }
+        Map<String, Object> connection = new HashMap<>();
+        Connection flow = detection.connection();
+        connection.put("direction", flow == null ? "" : flow.direction().wireName());
+        connection.put("protocol", flow == null ? "" : flow.protocol());
+        connection.put("peerIp", flow == null ? "" : flow.peerIp());
+        connection.put("peerPort", flow == null || flow.peerPort() == null ? 0L : (long) flow.peerPort());
+        connection.put("localIp", flow == null ? "" : orEmpty(flow.localIp()));
+        connection.put("localPort", flow == null || flow.localPort() == null ? 0L : (long) flow.localPort());
+
+        Map<String, Object> value = new HashMap<>();
+        value.put("id", detection.id());
+        value.put("source", detection.source().wireName());
+        value.put("rule", detection.rule());
+        value.put("severity", detection.severity().wireName());
+        value.put(
+                "time",
+                Timestamp.newBuilder()
+                        .setSeconds(detection.time().getEpochSecond())
+                        .setNanos(detection.time().getNano())
+                        .build());
+        value.put("target", target);
+        value.put("connection", connection);
+        value.put("fields", CelValues.of(detection.fields()));
+        return Map.of(DETECTION, value, OCCURRENCES, occurrences);
+    }
+
+    private static String orEmpty(String value) {
+        return value == null ? "" : value;
+    }
 }

@@ -8,27 +8,26 @@ import java.util.List;
  */
 public sealed interface Decision {
 
-  /** The playbooks whose match held, whatever was selected: each counts an occurrence. */
-  List<String> matchedPlaybooks();
+    /** The playbooks whose match held, whatever was selected: each counts an occurrence. */
+    List<String> matchedPlaybooks();
 
-  /** Why each playbook that was not selected did not act. */
-  List<Miss> misses();
+    /** Why each playbook that was not selected did not act. */
+    List<Miss> misses();
 
-  record Act(ActionRequest request, List<String> matchedPlaybooks, List<Miss> misses)
-      implements Decision {
-    public Act {
-      matchedPlaybooks = List.copyOf(matchedPlaybooks);
-      misses = List.copyOf(misses);
+    record Act(ActionRequest request, List<String> matchedPlaybooks, List<Miss> misses) implements Decision {
+        public Act {
+            matchedPlaybooks = List.copyOf(matchedPlaybooks);
+            misses = List.copyOf(misses);
+        }
     }
-  }
 
-  record NoAction(List<String> matchedPlaybooks, List<Miss> misses) implements Decision {
-    public NoAction {
-      matchedPlaybooks = List.copyOf(matchedPlaybooks);
-      misses = List.copyOf(misses);
+    record NoAction(List<String> matchedPlaybooks, List<Miss> misses) implements Decision {
+        public NoAction {
+            matchedPlaybooks = List.copyOf(matchedPlaybooks);
+            misses = List.copyOf(misses);
+        }
     }
-  }
 
-  /** One playbook that did not act, and why. */
-  record Miss(String playbook, String reason) {}
+    /** One playbook that did not act, and why. */
+    record Miss(String playbook, String reason) {}
 }

@@ -15,14 +15,17 @@ import org.jspecify.annotations.Nullable;
  * @param when an optional CEL condition over {@code detection}
  */
 public record MatchSpec(
-    Set<Source> sources, List<RuleGlob> rules, Severity minSeverity, @Nullable Condition when) {
+        Set<Source> sources,
+        List<RuleGlob> rules,
+        Severity minSeverity,
+        @Nullable Condition when) {
 
-  public MatchSpec {
-    sources = Set.copyOf(sources);
-    rules = List.copyOf(rules);
-  }
+    public MatchSpec {
+        sources = Set.copyOf(sources);
+        rules = List.copyOf(rules);
+    }
 
-  public List<String> rulePatterns() {
-    return rules.stream().map(RuleGlob::pattern).toList();
-  }
+    public List<String> rulePatterns() {
+        return rules.stream().map(RuleGlob::pattern).toList();
+    }
 }

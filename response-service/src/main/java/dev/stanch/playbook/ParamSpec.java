@@ -13,27 +13,26 @@ import org.jspecify.annotations.Nullable;
  * @param description one line for the docs and the JSON Schema
  */
 public record ParamSpec(
-    String name,
-    Type type,
-    List<String> allowed,
-    @Nullable Object defaultValue,
-    String description) {
+        String name,
+        Type type,
+        List<String> allowed,
+        @Nullable Object defaultValue,
+        String description) {
 
-  public enum Type {
-    BOOLEAN,
-    ENUM
-  }
+    public enum Type {
+        BOOLEAN,
+        ENUM
+    }
 
-  public ParamSpec {
-    allowed = List.copyOf(allowed);
-  }
+    public ParamSpec {
+        allowed = List.copyOf(allowed);
+    }
 
-  static ParamSpec bool(String name, boolean defaultValue, String description) {
-    return new ParamSpec(name, Type.BOOLEAN, List.of(), defaultValue, description);
-  }
+    static ParamSpec bool(String name, boolean defaultValue, String description) {
+        return new ParamSpec(name, Type.BOOLEAN, List.of(), defaultValue, description);
+    }
 
-  static ParamSpec oneOf(
-      String name, List<String> allowed, String defaultValue, String description) {
-    return new ParamSpec(name, Type.ENUM, allowed, defaultValue, description);
-  }
+    static ParamSpec oneOf(String name, List<String> allowed, String defaultValue, String description) {
+        return new ParamSpec(name, Type.ENUM, allowed, defaultValue, description);
+    }
 }

@@ -18,17 +18,17 @@ import java.util.List;
  * @param dryRun plans are recorded but nothing changes in the cluster
  */
 public record Playbook(
-    String name,
-    String description,
-    String file,
-    int line,
-    int priority,
-    MatchSpec match,
-    Duration window,
-    List<Stage> stages,
-    boolean dryRun) {
+        String name,
+        String description,
+        String file,
+        int line,
+        int priority,
+        MatchSpec match,
+        Duration window,
+        List<Stage> stages,
+        boolean dryRun) {
 
-  public Playbook {
-    stages = List.copyOf(stages);
-  }
+    public Playbook {
+        stages = List.copyOf(stages);
+    }
 }

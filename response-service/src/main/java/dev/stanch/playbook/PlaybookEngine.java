@@ -22,131 +22,121 @@ import java.util.Map;
  */
 public final class PlaybookEngine {
 
-  private static final Comparator<Playbook> ORDER =
-      Comparator.comparingInt(Playbook::priority).reversed().thenComparing(Playbook::name);
+    private static final Comparator<Playbook> ORDER =
+            Comparator.comparingInt(Playbook::priority).reversed().thenComparing(Playbook::name);
 
-  private final List<Playbook> playbooks;
+    private final List<Playbook> playbooks;
 
-  public PlaybookEngine(List<Playbook> playbooks) {
-    this.playbooks = playbooks.stream().sorted(ORDER).toList();
-  }
-
-  public List<Playbook> playbooks() {
-    return playbooks;
-  }
-
-  public Decision decide(Detection detection, History history) {
-    List<String> matched = new ArrayList<>();
-    List<Decision.Miss> misses = new ArrayList<>();
-    ActionRequest selected = null;
-    for (Playbook playbook : playbooks) {
-      String mismatch = mismatch(playbook.match(), detection);
-      if (mismatch != null) {
-        misses.add(new Decision.Miss(playbook.name(), mismatch));
-        continue;
-      }
-      matched.add(playbook.name());
-      if (selected != null) {
-        misses.add(
-            new Decision.Miss(
-                playbook.name(),
-                "matched, but playbook \"" + selected.playbook() + "\" comes first (priority)"));
-        continue;
-      }
-      long occurrences =
-          1
-              + history.earlierOccurrences(
-                  playbook.name(),
-                  detection.target(),
-                  detection.time().minus(playbook.window()),
-                  detection.time(),
-                  detection.id());
-      List<String> stageMisses = new ArrayList<>();
-      Stage stage = stage(playbook, detection, occurrences, stageMisses);
-      if (stage == null) {
-        misses.add(
-            new Decision.Miss(
-                playbook.name(),
-                "matched, but no stage holds at occurrence "
-                    + occurrences
-                    + ": "
-                    + String.join("; ", stageMisses)));
-        continue;
-      }
-      selected =
-          new ActionRequest(
-              playbook.name(),
-              stage.name(),
-              occurrences,
-              stage.action(),
-              detection.target(),
-              stage.action().resolve(stage.params(), detection),
-              stage.approval(),
-              stage.approvalTimeout(),
-              stage.onApprovalTimeout(),
-              stage.expireAfter(),
-              playbook.dryRun());
+    public PlaybookEngine(List<Playbook> playbooks) {
+        this.playbooks = playbooks.stream().sorted(ORDER).toList();
     }
-    return selected == null
-        ? new Decision.NoAction(matched, misses)
-        : new Decision.Act(selected, matched, misses);
-  }
 
-  /** Why the detection does not match, or null when it does. */
-  static String mismatch(MatchSpec match, Detection detection) {
-    if (!match.sources().isEmpty() && !match.sources().contains(detection.source())) {
-      return "source "
-          + detection.source().wireName()
-          + " is not one of "
-          + match.sources().stream().map(s -> s.wireName()).sorted().toList();
+    public List<Playbook> playbooks() {
+        return playbooks;
     }
-    if (match.rules().stream().noneMatch(glob -> glob.matches(detection.rule()))) {
-      return "rule \"" + detection.rule() + "\" matches none of " + match.rulePatterns();
-    }
-    if (!detection.severity().isAtLeast(match.minSeverity())) {
-      return "severity "
-          + detection.severity().wireName()
-          + " is below "
-          + match.minSeverity().wireName();
-    }
-    if (match.when() != null) {
-      Condition.Verdict verdict = match.when().evaluate(Conditions.variables(detection, 0));
-      if (!verdict.holds()) {
-        return verdict.error() == null
-            ? "when is false: " + match.when().expression()
-            : "when failed: " + verdict.error();
-      }
-    }
-    return null;
-  }
 
-  private static Stage stage(
-      Playbook playbook, Detection detection, long occurrences, List<String> misses) {
-    Map<String, Object> variables = Conditions.variables(detection, occurrences);
-    List<Stage> stages = playbook.stages();
-    for (int i = stages.size() - 1; i >= 0; i--) {
-      Stage stage = stages.get(i);
-      if (occurrences < stage.after()) {
-        misses.add(stage.name() + " needs " + stage.after() + " occurrences");
-        continue;
-      }
-      if (stage.action().needsConnection() && detection.connection() == null) {
-        misses.add(stage.name() + " (" + stage.action().wireName() + ") needs a connection");
-        continue;
-      }
-      if (stage.when() != null) {
-        Condition.Verdict verdict = stage.when().evaluate(variables);
-        if (!verdict.holds()) {
-          misses.add(
-              stage.name()
-                  + (verdict.error() == null
-                      ? ": when is false"
-                      : ": when failed: " + verdict.error()));
-          continue;
+    public Decision decide(Detection detection, History history) {
+        List<String> matched = new ArrayList<>();
+        List<Decision.Miss> misses = new ArrayList<>();
+        ActionRequest selected = null;
+        for (Playbook playbook : playbooks) {
+            String mismatch = mismatch(playbook.match(), detection);
+            if (mismatch != null) {
+                misses.add(new Decision.Miss(playbook.name(), mismatch));
+                continue;
+            }
+            matched.add(playbook.name());
+            if (selected != null) {
+                misses.add(new Decision.Miss(
+                        playbook.name(),
+                        "matched, but playbook \"" + selected.playbook() + "\" comes first (priority)"));
+                continue;
+            }
+            long occurrences = 1
+                    + history.earlierOccurrences(
+                            playbook.name(),
+                            detection.target(),
+                            detection.time().minus(playbook.window()),
+                            detection.time(),
+                            detection.id());
+            List<String> stageMisses = new ArrayList<>();
+            Stage stage = stage(playbook, detection, occurrences, stageMisses);
+            if (stage == null) {
+                misses.add(new Decision.Miss(
+                        playbook.name(),
+                        "matched, but no stage holds at occurrence "
+                                + occurrences
+                                + ": "
+                                + String.join("; ", stageMisses)));
+                continue;
+            }
+            selected = new ActionRequest(
+                    playbook.name(),
+                    stage.name(),
+                    occurrences,
+                    stage.action(),
+                    detection.target(),
+                    stage.action().resolve(stage.params(), detection),
+                    stage.approval(),
+                    stage.approvalTimeout(),
+                    stage.onApprovalTimeout(),
+                    stage.expireAfter(),
+                    playbook.dryRun());
         }
-      }
-      return stage;
+        return selected == null ? new Decision.NoAction(matched, misses) : new Decision.Act(selected, matched, misses);
     }
-    return null;
-  }
+
+    /** Why the detection does not match, or null when it does. */
+    static String mismatch(MatchSpec match, Detection detection) {
+        if (!match.sources().isEmpty() && !match.sources().contains(detection.source())) {
+            return "source "
+                    + detection.source().wireName()
+                    + " is not one of "
+                    + match.sources().stream().map(s -> s.wireName()).sorted().toList();
+        }
+        if (match.rules().stream().noneMatch(glob -> glob.matches(detection.rule()))) {
+            return "rule \"" + detection.rule() + "\" matches none of " + match.rulePatterns();
+        }
+        if (!detection.severity().isAtLeast(match.minSeverity())) {
+            return "severity "
+                    + detection.severity().wireName()
+                    + " is below "
+                    + match.minSeverity().wireName();
+        }
+        if (match.when() != null) {
+            Condition.Verdict verdict = match.when().evaluate(Conditions.variables(detection, 0));
+            if (!verdict.holds()) {
+                return verdict.error() == null
+                        ? "when is false: " + match.when().expression()
+                        : "when failed: " + verdict.error();
+            }
+        }
+        return null;
+    }
+
+    private static Stage stage(Playbook playbook, Detection detection, long occurrences, List<String> misses) {
+        Map<String, Object> variables = Conditions.variables(detection, occurrences);
+        List<Stage> stages = playbook.stages();
+        for (int i = stages.size() - 1; i >= 0; i--) {
+            Stage stage = stages.get(i);
+            if (occurrences < stage.after()) {
+                misses.add(stage.name() + " needs " + stage.after() + " occurrences");
+                continue;
+            }
+            if (stage.action().needsConnection() && detection.connection() == null) {
+                misses.add(stage.name() + " (" + stage.action().wireName() + ") needs a connection");
+                continue;
+            }
+            if (stage.when() != null) {
+                Condition.Verdict verdict = stage.when().evaluate(variables);
+                if (!verdict.holds()) {
+                    misses.add(stage.name()
+                            + (verdict.error() == null ? ": when is false" : ": when failed: " + verdict.error()));
+                    continue;
+                }
+            }
+            return stage;
+        }
+        return null;
+    }
 }

@@ -19,89 +19,87 @@ import java.util.stream.Stream;
  */
 public final class PlaybookLoader {
 
-  private final PlaybookParser parser = new PlaybookParser(new Conditions());
+    private final PlaybookParser parser = new PlaybookParser(new Conditions());
 
-  /**
-   * Loads every playbook under the given paths.
-   *
-   * @throws NoSuchFileException when a given path does not exist (a usage error, not a finding)
-   */
-  public PlaybookSet load(List<Path> paths) throws IOException {
-    List<Path> files = new ArrayList<>();
-    for (Path path : paths) {
-      if (!Files.exists(path)) {
-        throw new NoSuchFileException(path.toString(), null, "no such file or directory");
-      }
-      if (Files.isDirectory(path)) {
-        try (Stream<Path> walk = Files.walk(path)) {
-          walk.filter(Files::isRegularFile)
-              .filter(PlaybookLoader::isYaml)
-              .sorted()
-              .forEach(files::add);
+    /**
+     * Loads every playbook under the given paths.
+     *
+     * @throws NoSuchFileException when a given path does not exist (a usage error, not a finding)
+     */
+    public PlaybookSet load(List<Path> paths) throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (Path path : paths) {
+            if (!Files.exists(path)) {
+                throw new NoSuchFileException(path.toString(), null, "no such file or directory");
+            }
+            if (Files.isDirectory(path)) {
+                try (Stream<Path> walk = Files.walk(path)) {
+                    walk.filter(Files::isRegularFile)
+                            .filter(PlaybookLoader::isYaml)
+                            .sorted()
+                            .forEach(files::add);
+                }
+            } else {
+                files.add(path);
+            }
         }
-      } else {
-        files.add(path);
-      }
+        List<Playbook> playbooks = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>();
+        for (Path file : files) {
+            String name = file.toString();
+            String content;
+            try {
+                content = StandardCharsets.UTF_8
+                        .newDecoder()
+                        .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
+                        .toString();
+            } catch (CharacterCodingException e) {
+                problems.add(new Problem(name, 1, "", Problem.Level.ERROR, "not UTF-8 text"));
+                continue;
+            } catch (IOException e) {
+                problems.add(new Problem(name, 1, "", Problem.Level.ERROR, "cannot read: " + e));
+                continue;
+            }
+            PlaybookParser.Parsed parsed = parser.parse(name, content);
+            playbooks.addAll(parsed.playbooks());
+            problems.addAll(parsed.problems());
+        }
+        return checked(playbooks, problems);
     }
-    List<Playbook> playbooks = new ArrayList<>();
-    List<Problem> problems = new ArrayList<>();
-    for (Path file : files) {
-      String name = file.toString();
-      String content;
-      try {
-        content =
-            StandardCharsets.UTF_8
-                .newDecoder()
-                .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
-                .toString();
-      } catch (CharacterCodingException e) {
-        problems.add(new Problem(name, 1, "", Problem.Level.ERROR, "not UTF-8 text"));
-        continue;
-      } catch (IOException e) {
-        problems.add(new Problem(name, 1, "", Problem.Level.ERROR, "cannot read: " + e));
-        continue;
-      }
-      PlaybookParser.Parsed parsed = parser.parse(name, content);
-      playbooks.addAll(parsed.playbooks());
-      problems.addAll(parsed.problems());
+
+    /** Parses one document's text, e.g. a playbook submitted for validation. */
+    public PlaybookSet parse(String file, String content) {
+        PlaybookParser.Parsed parsed = parser.parse(file, content);
+        return checked(parsed.playbooks(), new ArrayList<>(parsed.problems()));
     }
-    return checked(playbooks, problems);
-  }
 
-  /** Parses one document's text, e.g. a playbook submitted for validation. */
-  public PlaybookSet parse(String file, String content) {
-    PlaybookParser.Parsed parsed = parser.parse(file, content);
-    return checked(parsed.playbooks(), new ArrayList<>(parsed.problems()));
-  }
-
-  private static PlaybookSet checked(List<Playbook> playbooks, List<Problem> problems) {
-    Map<String, Playbook> byName = new HashMap<>();
-    List<Playbook> unique = new ArrayList<>();
-    for (Playbook playbook : playbooks) {
-      Playbook first = byName.putIfAbsent(playbook.name(), playbook);
-      if (first == null) {
-        unique.add(playbook);
-      } else {
-        problems.add(
-            new Problem(
-                playbook.file(),
-                playbook.line(),
-                "metadata.name",
-                Problem.Level.ERROR,
-                "duplicate playbook name \""
-                    + playbook.name()
-                    + "\" (also in "
-                    + first.file()
-                    + ":"
-                    + first.line()
-                    + ")"));
-      }
+    private static PlaybookSet checked(List<Playbook> playbooks, List<Problem> problems) {
+        Map<String, Playbook> byName = new HashMap<>();
+        List<Playbook> unique = new ArrayList<>();
+        for (Playbook playbook : playbooks) {
+            Playbook first = byName.putIfAbsent(playbook.name(), playbook);
+            if (first == null) {
+                unique.add(playbook);
+            } else {
+                problems.add(new Problem(
+                        playbook.file(),
+                        playbook.line(),
+                        "metadata.name",
+                        Problem.Level.ERROR,
+                        "duplicate playbook name \""
+                                + playbook.name()
+                                + "\" (also in "
+                                + first.file()
+                                + ":"
+                                + first.line()
+                                + ")"));
+            }
+        }
+        return new PlaybookSet(unique, problems);
     }
-    return new PlaybookSet(unique, problems);
-  }
 
-  private static boolean isYaml(Path file) {
-    String name = file.getFileName().toString();
-    return name.endsWith(".yaml") || name.endsWith(".yml");
-  }
+    private static boolean isYaml(Path file) {
+        String name = file.getFileName().toString();
+        return name.endsWith(".yaml") || name.endsWith(".yml");
+    }
 }

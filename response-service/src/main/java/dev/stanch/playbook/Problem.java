@@ -9,26 +9,25 @@ import java.util.Comparator;
  */
 public record Problem(String file, int line, String field, Level level, String message) {
 
-  public enum Level {
-    ERROR,
-    WARNING
-  }
+    public enum Level {
+        ERROR,
+        WARNING
+    }
 
-  static final Comparator<Problem> ORDER =
-      Comparator.comparing(Problem::file)
-          .thenComparingInt(Problem::line)
-          .thenComparing(Problem::field)
-          .thenComparing(Problem::message);
+    static final Comparator<Problem> ORDER = Comparator.comparing(Problem::file)
+            .thenComparingInt(Problem::line)
+            .thenComparing(Problem::field)
+            .thenComparing(Problem::message);
 
-  public boolean isError() {
-    return level == Level.ERROR;
-  }
+    public boolean isError() {
+        return level == Level.ERROR;
+    }
 
-  /** The {@code file:line: field: message} form, with {@code warning:} before warnings. */
-  @Override
-  public String toString() {
-    String where = field.isEmpty() ? "" : field + ": ";
-    String prefix = level == Level.WARNING ? "warning: " : "";
-    return file + ":" + line + ": " + prefix + where + message;
-  }
+    /** The {@code file:line: field: message} form, with {@code warning:} before warnings. */
+    @Override
+    public String toString() {
+        String where = field.isEmpty() ? "" : field + ": ";
+        String prefix = level == Level.WARNING ? "warning: " : "";
+        return file + ":" + line + ": " + prefix + where + message;
+    }
 }

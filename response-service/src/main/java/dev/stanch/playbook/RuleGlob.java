@@ -8,32 +8,32 @@ import java.util.regex.Pattern;
  */
 record RuleGlob(String pattern, Pattern regex) {
 
-  static RuleGlob of(String pattern) {
-    StringBuilder regex = new StringBuilder();
-    StringBuilder literal = new StringBuilder();
-    for (char c : pattern.toCharArray()) {
-      if (c == '*' || c == '?') {
-        if (!literal.isEmpty()) {
-          regex.append(Pattern.quote(literal.toString()));
-          literal.setLength(0);
+    static RuleGlob of(String pattern) {
+        StringBuilder regex = new StringBuilder();
+        StringBuilder literal = new StringBuilder();
+        for (char c : pattern.toCharArray()) {
+            if (c == '*' || c == '?') {
+                if (!literal.isEmpty()) {
+                    regex.append(Pattern.quote(literal.toString()));
+                    literal.setLength(0);
+                }
+                regex.append(c == '*' ? ".*" : ".");
+            } else {
+                literal.append(c);
+            }
         }
-        regex.append(c == '*' ? ".*" : ".");
-      } else {
-        literal.append(c);
-      }
+        if (!literal.isEmpty()) {
+            regex.append(Pattern.quote(literal.toString()));
+        }
+        return new RuleGlob(pattern, Pattern.compile(regex.toString(), Pattern.DOTALL));
     }
-    if (!literal.isEmpty()) {
-      regex.append(Pattern.quote(literal.toString()));
+
+    boolean matches(String rule) {
+        return regex.matcher(rule).matches();
     }
-    return new RuleGlob(pattern, Pattern.compile(regex.toString(), Pattern.DOTALL));
-  }
 
-  boolean matches(String rule) {
-    return regex.matcher(rule).matches();
-  }
-
-  @Override
-  public String toString() {
-    return pattern;
-  }
+    @Override
+    public String toString() {
+        return pattern;
+    }
 }

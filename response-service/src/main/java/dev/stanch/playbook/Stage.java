@@ -19,18 +19,18 @@ import org.jspecify.annotations.Nullable;
  * @param expireAfter roll the action back automatically after this long; null keeps it
  */
 public record Stage(
-    String name,
-    int line,
-    int after,
-    @Nullable Condition when,
-    ActionKind action,
-    Map<String, Object> params,
-    Approval approval,
-    @Nullable Duration approvalTimeout,
-    OnApprovalTimeout onApprovalTimeout,
-    @Nullable Duration expireAfter) {
+        String name,
+        int line,
+        int after,
+        @Nullable Condition when,
+        ActionKind action,
+        Map<String, Object> params,
+        Approval approval,
+        @Nullable Duration approvalTimeout,
+        OnApprovalTimeout onApprovalTimeout,
+        @Nullable Duration expireAfter) {
 
-  public Stage {
-    params = Map.copyOf(params);
-  }
+    public Stage {
+        params = Map.copyOf(params);
+    }
 }

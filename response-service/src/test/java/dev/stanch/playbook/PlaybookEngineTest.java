@@ -15,21 +15,20 @@ import org.junit.jupiter.api.Test;
 
 class PlaybookEngineTest {
 
-  private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
-  private static final Target POD = new Target("shop", "cart-7d9f-abcde", "cart");
-  private static final Connection C2 =
-      new Connection(Connection.Direction.EGRESS, "tcp", "203.0.113.7", 443, "10.1.2.3", 50412);
+    private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+    private static final Target POD = new Target("shop", "cart-7d9f-abcde", "cart");
+    private static final Connection C2 =
+            new Connection(Connection.Direction.EGRESS, "tcp", "203.0.113.7", 443, "10.1.2.3", 50412);
 
-  private final PlaybookLoader loader = new PlaybookLoader();
+    private final PlaybookLoader loader = new PlaybookLoader();
 
-  private List<Playbook> playbooks(String... documents) {
-    PlaybookSet set = loader.parse("test.yaml", String.join("---\n", documents));
-    assertThat(set.problems()).isEmpty();
-    return set.playbooks();
-  }
+    private List<Playbook> playbooks(String... documents) {
+        PlaybookSet set = loader.parse("test.yaml", String.join("---\n", documents));
+        assertThat(set.problems()).isEmpty();
+        return set.playbooks();
+    }
 
-  private static final String OUTBOUND =
-      """
+    private static final String OUTBOUND = """
       apiVersion: stanch.dev/v1alpha1
       kind: Playbook
       metadata: {name: outbound-c2}
@@ -46,133 +45,120 @@ class PlaybookEngineTest {
           - {name: isolate, after: 3, action: quarantine-pod, approval: required, approvalTimeout: 15m}
       """;
 
-  private static Detection detection(String id, Instant time, Severity severity, Connection c) {
-    return new Detection(
-        id,
-        Source.FALCO,
-        "Outbound Connection to C2 Servers",
-        severity,
-        time,
-        POD,
-        c,
-        Map.of("proc.name", "curl", "fd.sport", 50412));
-  }
+    private static Detection detection(String id, Instant time, Severity severity, Connection c) {
+        return new Detection(
+                id,
+                Source.FALCO,
+                "Outbound Connection to C2 Servers",
+                severity,
+                time,
+                POD,
+                c,
+                Map.of("proc.name", "curl", "fd.sport", 50412));
+    }
 
-  @Test
-  void theLadderClimbsWithTheTargetsOccurrencesInTheWindow() {
-    PlaybookEngine engine = new PlaybookEngine(playbooks(OUTBOUND));
-    History.InMemory history = new History.InMemory();
+    @Test
+    void theLadderClimbsWithTheTargetsOccurrencesInTheWindow() {
+        PlaybookEngine engine = new PlaybookEngine(playbooks(OUTBOUND));
+        History.InMemory history = new History.InMemory();
 
-    List<String> stages =
-        List.of(0, 5, 10, 20).stream()
-            .map(
-                minute -> {
-                  Detection d =
-                      detection(
-                          "e" + minute, T0.plus(Duration.ofMinutes(minute)), Severity.HIGH, C2);
-                  Decision decision = engine.decide(d, history);
-                  history.record(d, decision.matchedPlaybooks());
-                  return ((Decision.Act) decision).request().stage();
+        List<String> stages = List.of(0, 5, 10, 20).stream()
+                .map(minute -> {
+                    Detection d = detection("e" + minute, T0.plus(Duration.ofMinutes(minute)), Severity.HIGH, C2);
+                    Decision decision = engine.decide(d, history);
+                    history.record(d, decision.matchedPlaybooks());
+                    return ((Decision.Act) decision).request().stage();
                 })
-            .toList();
+                .toList();
 
-    assertThat(stages).containsExactly("cut-connection", "strip-credentials", "isolate", "isolate");
-  }
+        assertThat(stages).containsExactly("cut-connection", "strip-credentials", "isolate", "isolate");
+    }
 
-  @Test
-  void occurrencesOutsideTheWindowOrOfAnotherPodDoNotCount() {
-    PlaybookEngine engine = new PlaybookEngine(playbooks(OUTBOUND));
-    History.InMemory history = new History.InMemory();
-    Detection old = detection("old", T0, Severity.HIGH, C2);
-    history.record(old, List.of("outbound-c2"));
-    Detection otherPod =
-        new Detection(
-            "other",
-            Source.FALCO,
-            old.rule(),
-            Severity.HIGH,
-            T0.plusSeconds(60),
-            new Target("shop", "cart-7d9f-zzzzz", null),
-            C2,
-            Map.of());
-    history.record(otherPod, List.of("outbound-c2"));
+    @Test
+    void occurrencesOutsideTheWindowOrOfAnotherPodDoNotCount() {
+        PlaybookEngine engine = new PlaybookEngine(playbooks(OUTBOUND));
+        History.InMemory history = new History.InMemory();
+        Detection old = detection("old", T0, Severity.HIGH, C2);
+        history.record(old, List.of("outbound-c2"));
+        Detection otherPod = new Detection(
+                "other",
+                Source.FALCO,
+                old.rule(),
+                Severity.HIGH,
+                T0.plusSeconds(60),
+                new Target("shop", "cart-7d9f-zzzzz", null),
+                C2,
+                Map.of());
+        history.record(otherPod, List.of("outbound-c2"));
 
-    Decision decision =
-        engine.decide(
-            detection("new", T0.plus(Duration.ofMinutes(31)), Severity.HIGH, C2), history);
+        Decision decision =
+                engine.decide(detection("new", T0.plus(Duration.ofMinutes(31)), Severity.HIGH, C2), history);
 
-    ActionRequest request = ((Decision.Act) decision).request();
-    assertThat(request.occurrence()).isEqualTo(1);
-    assertThat(request.stage()).isEqualTo("cut-connection");
-  }
+        ActionRequest request = ((Decision.Act) decision).request();
+        assertThat(request.occurrence()).isEqualTo(1);
+        assertThat(request.stage()).isEqualTo("cut-connection");
+    }
 
-  @Test
-  void aRedeliveredDetectionIsNotASecondOccurrence() {
-    PlaybookEngine engine = new PlaybookEngine(playbooks(OUTBOUND));
-    History.InMemory history = new History.InMemory();
-    Detection first = detection("same-id", T0, Severity.HIGH, C2);
-    history.record(first, engine.decide(first, history).matchedPlaybooks());
-    history.record(first, engine.decide(first, history).matchedPlaybooks());
+    @Test
+    void aRedeliveredDetectionIsNotASecondOccurrence() {
+        PlaybookEngine engine = new PlaybookEngine(playbooks(OUTBOUND));
+        History.InMemory history = new History.InMemory();
+        Detection first = detection("same-id", T0, Severity.HIGH, C2);
+        history.record(first, engine.decide(first, history).matchedPlaybooks());
+        history.record(first, engine.decide(first, history).matchedPlaybooks());
 
-    Decision again = engine.decide(first, history);
+        Decision again = engine.decide(first, history);
 
-    assertThat(((Decision.Act) again).request().occurrence()).isEqualTo(1);
-  }
+        assertThat(((Decision.Act) again).request().occurrence()).isEqualTo(1);
+    }
 
-  @Test
-  void resolvesTheActionsParametersFromTheStageAndTheDetection() {
-    PlaybookEngine engine = new PlaybookEngine(playbooks(OUTBOUND));
+    @Test
+    void resolvesTheActionsParametersFromTheStageAndTheDetection() {
+        PlaybookEngine engine = new PlaybookEngine(playbooks(OUTBOUND));
 
-    ActionRequest request =
-        ((Decision.Act) engine.decide(detection("e", T0, Severity.CRITICAL, C2), History.empty()))
-            .request();
+        ActionRequest request =
+                ((Decision.Act) engine.decide(detection("e", T0, Severity.CRITICAL, C2), History.empty())).request();
 
-    assertThat(request.kind()).isEqualTo(ActionKind.BLOCK_CONNECTION);
-    assertThat(request.target()).isEqualTo(POD);
-    assertThat(request.params())
-        .containsExactlyInAnyOrderEntriesOf(
-            Map.of(
-                "granularity", "port",
-                "direction", "egress",
-                "protocol", "tcp",
-                "peerIp", "203.0.113.7",
-                "peerPort", 443));
-    assertThat(request.approval()).isEqualTo(Approval.AUTO);
-    assertThat(request.expireAfter()).isEqualTo(Duration.ofHours(4));
-    assertThat(request.dryRun()).isFalse();
-  }
+        assertThat(request.kind()).isEqualTo(ActionKind.BLOCK_CONNECTION);
+        assertThat(request.target()).isEqualTo(POD);
+        assertThat(request.params())
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "granularity", "port",
+                        "direction", "egress",
+                        "protocol", "tcp",
+                        "peerIp", "203.0.113.7",
+                        "peerPort", 443));
+        assertThat(request.approval()).isEqualTo(Approval.AUTO);
+        assertThat(request.expireAfter()).isEqualTo(Duration.ofHours(4));
+        assertThat(request.dryRun()).isFalse();
+    }
 
-  @Test
-  void saysWhyAPlaybookDidNotMatch() {
-    PlaybookEngine engine = new PlaybookEngine(playbooks(OUTBOUND));
+    @Test
+    void saysWhyAPlaybookDidNotMatch() {
+        PlaybookEngine engine = new PlaybookEngine(playbooks(OUTBOUND));
 
-    assertThat(engine.decide(detection("e", T0, Severity.MEDIUM, C2), History.empty()).misses())
-        .containsExactly(new Decision.Miss("outbound-c2", "severity medium is below high"));
-    Detection tetragonless =
-        new Detection("k", Source.KUBEARMOR, "x", Severity.HIGH, T0, POD, null, Map.of());
-    assertThat(engine.decide(tetragonless, History.empty()).misses())
-        .containsExactly(
-            new Decision.Miss("outbound-c2", "source kubearmor is not one of [falco, tetragon]"));
-    Detection otherRule =
-        new Detection(
-            "r", Source.FALCO, "Terminal shell in container", Severity.HIGH, T0, POD, C2, Map.of());
-    assertThat(engine.decide(otherRule, History.empty()).misses())
-        .containsExactly(
-            new Decision.Miss(
-                "outbound-c2",
-                "rule \"Terminal shell in container\" matches none of [Outbound Connection to C2"
-                    + " Servers, Unexpected outbound*]"));
-    assertThat(engine.decide(detection("n", T0, Severity.HIGH, null), History.empty()).misses())
-        .containsExactly(
-            new Decision.Miss("outbound-c2", "when is false: detection.connection.peerIp != \"\""));
-  }
+        assertThat(engine.decide(detection("e", T0, Severity.MEDIUM, C2), History.empty())
+                        .misses())
+                .containsExactly(new Decision.Miss("outbound-c2", "severity medium is below high"));
+        Detection tetragonless = new Detection("k", Source.KUBEARMOR, "x", Severity.HIGH, T0, POD, null, Map.of());
+        assertThat(engine.decide(tetragonless, History.empty()).misses())
+                .containsExactly(new Decision.Miss("outbound-c2", "source kubearmor is not one of [falco, tetragon]"));
+        Detection otherRule =
+                new Detection("r", Source.FALCO, "Terminal shell in container", Severity.HIGH, T0, POD, C2, Map.of());
+        assertThat(engine.decide(otherRule, History.empty()).misses())
+                .containsExactly(new Decision.Miss(
+                        "outbound-c2",
+                        "rule \"Terminal shell in container\" matches none of [Outbound Connection to C2"
+                                + " Servers, Unexpected outbound*]"));
+        assertThat(engine.decide(detection("n", T0, Severity.HIGH, null), History.empty())
+                        .misses())
+                .containsExactly(
+                        new Decision.Miss("outbound-c2", "when is false: detection.connection.peerIp != \"\""));
+    }
 
-  @Test
-  void aStageWhoseActionNeedsAConnectionDoesNotHoldWithoutOne() {
-    PlaybookEngine engine =
-        new PlaybookEngine(
-            playbooks(
-                """
+    @Test
+    void aStageWhoseActionNeedsAConnectionDoesNotHoldWithoutOne() {
+        PlaybookEngine engine = new PlaybookEngine(playbooks("""
                 apiVersion: stanch.dev/v1alpha1
                 kind: Playbook
                 metadata: {name: any}
@@ -183,19 +169,16 @@ class PlaybookEngineTest {
                     - {name: cut, action: block-connection, approval: auto}
                 """));
 
-    Decision withFlow = engine.decide(detection("a", T0, Severity.HIGH, C2), History.empty());
-    Decision withoutFlow = engine.decide(detection("b", T0, Severity.HIGH, null), History.empty());
+        Decision withFlow = engine.decide(detection("a", T0, Severity.HIGH, C2), History.empty());
+        Decision withoutFlow = engine.decide(detection("b", T0, Severity.HIGH, null), History.empty());
 
-    assertThat(((Decision.Act) withFlow).request().stage()).isEqualTo("cut");
-    assertThat(((Decision.Act) withoutFlow).request().stage()).isEqualTo("strip");
-  }
+        assertThat(((Decision.Act) withFlow).request().stage()).isEqualTo("cut");
+        assertThat(((Decision.Act) withoutFlow).request().stage()).isEqualTo("strip");
+    }
 
-  @Test
-  void stageConditionsSeeTheDetectionAndItsOccurrences() {
-    PlaybookEngine engine =
-        new PlaybookEngine(
-            playbooks(
-                """
+    @Test
+    void stageConditionsSeeTheDetectionAndItsOccurrences() {
+        PlaybookEngine engine = new PlaybookEngine(playbooks("""
                 apiVersion: stanch.dev/v1alpha1
                 kind: Playbook
                 metadata: {name: by-process}
@@ -210,17 +193,14 @@ class PlaybookEngineTest {
                       when: '"missing" in detection.fields && detection.fields["missing"] == 1'
                 """));
 
-    Decision decision = engine.decide(detection("a", T0, Severity.HIGH, C2), History.empty());
+        Decision decision = engine.decide(detection("a", T0, Severity.HIGH, C2), History.empty());
 
-    assertThat(((Decision.Act) decision).request().stage()).isEqualTo("strip");
-  }
+        assertThat(((Decision.Act) decision).request().stage()).isEqualTo("strip");
+    }
 
-  @Test
-  void anEvaluationErrorMeansTheConditionDoesNotHoldAndIsReported() {
-    PlaybookEngine engine =
-        new PlaybookEngine(
-            playbooks(
-                """
+    @Test
+    void anEvaluationErrorMeansTheConditionDoesNotHoldAndIsReported() {
+        PlaybookEngine engine = new PlaybookEngine(playbooks("""
                 apiVersion: stanch.dev/v1alpha1
                 kind: Playbook
                 metadata: {name: fragile}
@@ -231,18 +211,17 @@ class PlaybookEngineTest {
                   stages: [{name: a, action: revoke-token}]
                 """));
 
-    Decision decision = engine.decide(detection("a", T0, Severity.HIGH, C2), History.empty());
+        Decision decision = engine.decide(detection("a", T0, Severity.HIGH, C2), History.empty());
 
-    assertThat(decision).isInstanceOf(Decision.NoAction.class);
-    assertThat(decision.misses().getFirst().reason())
-        .startsWith("when failed: ")
-        .contains("absent");
-  }
+        assertThat(decision).isInstanceOf(Decision.NoAction.class);
+        assertThat(decision.misses().getFirst().reason())
+                .startsWith("when failed: ")
+                .contains("absent");
+    }
 
-  @Test
-  void theHighestPriorityPlaybookWithAStageThatHoldsActsAndOnlyIt() {
-    String specific =
-        """
+    @Test
+    void theHighestPriorityPlaybookWithAStageThatHoldsActsAndOnlyIt() {
+        String specific = """
         apiVersion: stanch.dev/v1alpha1
         kind: Playbook
         metadata: {name: specific}
@@ -251,8 +230,7 @@ class PlaybookEngineTest {
           match: {rules: ["Outbound*"]}
           stages: [{name: isolate, action: quarantine-pod, approval: auto}]
         """;
-    String generic =
-        """
+        String generic = """
         apiVersion: stanch.dev/v1alpha1
         kind: Playbook
         metadata: {name: a-generic}
@@ -260,25 +238,22 @@ class PlaybookEngineTest {
           match: {rules: ["*"]}
           stages: [{name: strip, action: revoke-token, approval: auto}]
         """;
-    PlaybookEngine engine = new PlaybookEngine(playbooks(generic, OUTBOUND, specific));
+        PlaybookEngine engine = new PlaybookEngine(playbooks(generic, OUTBOUND, specific));
 
-    Decision decision = engine.decide(detection("e", T0, Severity.HIGH, C2), History.empty());
+        Decision decision = engine.decide(detection("e", T0, Severity.HIGH, C2), History.empty());
 
-    Decision.Act act = (Decision.Act) decision;
-    assertThat(act.request().playbook()).isEqualTo("specific");
-    assertThat(act.matchedPlaybooks()).containsExactly("specific", "a-generic", "outbound-c2");
-    assertThat(act.misses())
-        .containsExactly(
-            new Decision.Miss(
-                "a-generic", "matched, but playbook \"specific\" comes first (priority)"),
-            new Decision.Miss(
-                "outbound-c2", "matched, but playbook \"specific\" comes first (priority)"));
-  }
+        Decision.Act act = (Decision.Act) decision;
+        assertThat(act.request().playbook()).isEqualTo("specific");
+        assertThat(act.matchedPlaybooks()).containsExactly("specific", "a-generic", "outbound-c2");
+        assertThat(act.misses())
+                .containsExactly(
+                        new Decision.Miss("a-generic", "matched, but playbook \"specific\" comes first (priority)"),
+                        new Decision.Miss("outbound-c2", "matched, but playbook \"specific\" comes first (priority)"));
+    }
 
-  @Test
-  void aMatchingPlaybookWithoutAHoldingStageLetsTheNextOneAct() {
-    String cutOnly =
-        """
+    @Test
+    void aMatchingPlaybookWithoutAHoldingStageLetsTheNextOneAct() {
+        String cutOnly = """
         apiVersion: stanch.dev/v1alpha1
         kind: Playbook
         metadata: {name: cut-only}
@@ -287,8 +262,7 @@ class PlaybookEngineTest {
           match: {rules: ["*"]}
           stages: [{name: cut, action: block-connection, approval: auto}]
         """;
-    String strip =
-        """
+        String strip = """
         apiVersion: stanch.dev/v1alpha1
         kind: Playbook
         metadata: {name: strip}
@@ -296,24 +270,21 @@ class PlaybookEngineTest {
           match: {rules: ["*"]}
           stages: [{name: strip, action: revoke-token, approval: auto}]
         """;
-    PlaybookEngine engine = new PlaybookEngine(playbooks(cutOnly, strip));
+        PlaybookEngine engine = new PlaybookEngine(playbooks(cutOnly, strip));
 
-    Decision decision = engine.decide(detection("e", T0, Severity.HIGH, null), History.empty());
+        Decision decision = engine.decide(detection("e", T0, Severity.HIGH, null), History.empty());
 
-    assertThat(((Decision.Act) decision).request().playbook()).isEqualTo("strip");
-    assertThat(decision.matchedPlaybooks()).containsExactly("cut-only", "strip");
-    assertThat(decision.misses())
-        .containsExactly(
-            new Decision.Miss(
-                "cut-only",
-                "matched, but no stage holds at occurrence 1: cut (block-connection) needs a"
-                    + " connection"));
-  }
+        assertThat(((Decision.Act) decision).request().playbook()).isEqualTo("strip");
+        assertThat(decision.matchedPlaybooks()).containsExactly("cut-only", "strip");
+        assertThat(decision.misses())
+                .containsExactly(new Decision.Miss(
+                        "cut-only",
+                        "matched, but no stage holds at occurrence 1: cut (block-connection) needs a" + " connection"));
+    }
 
-  @Test
-  void dryRunPlaybooksAskForDryRunActions() {
-    String dry =
-        """
+    @Test
+    void dryRunPlaybooksAskForDryRunActions() {
+        String dry = """
         apiVersion: stanch.dev/v1alpha1
         kind: Playbook
         metadata: {name: dry}
@@ -323,10 +294,9 @@ class PlaybookEngineTest {
           stages: [{name: strip, action: revoke-token, approval: auto}]
         """;
 
-    Decision decision =
-        new PlaybookEngine(playbooks(dry))
-            .decide(detection("e", T0, Severity.HIGH, C2), History.empty());
+        Decision decision =
+                new PlaybookEngine(playbooks(dry)).decide(detection("e", T0, Severity.HIGH, C2), History.empty());
 
-    assertThat(((Decision.Act) decision).request().dryRun()).isTrue();
-  }
+        assertThat(((Decision.Act) decision).request().dryRun()).isTrue();
+    }
 }
