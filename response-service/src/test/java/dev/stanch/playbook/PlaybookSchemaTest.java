@@ -18,6 +18,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,15 +33,17 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Keeps the JSON Schema that editors use ({@code docs/playbook.schema.json}) in step with the
- * parser (the truth). Every shipped playbook passes both the schema and the loader; every document
+ * Keeps three descriptions of the playbook format in step: the parser (the truth), the JSON Schema
+ * that editors use ({@code docs/playbook.schema.json}) and the reference ({@code
+ * docs/playbooks.md}). Every shipped playbook passes both the schema and the loader; every document
  * in a table of mistakes is refused by both, at the same field; the schema's enums, parameters and
- * defaults are the code's.
+ * defaults are the code's; every example in the reference loads.
  */
 class PlaybookSchemaTest {
 
   private static final Path REPO = repository();
   private static final Path SCHEMA_FILE = REPO.resolve("docs/playbook.schema.json");
+  private static final Path REFERENCE = REPO.resolve("docs/playbooks.md");
   private static final Path PLAYBOOKS = REPO.resolve("playbooks");
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -570,6 +575,53 @@ class PlaybookSchemaTest {
         .as("the schema reports %s", field)
         .extracting(PlaybookSchemaTest::field)
         .contains(field);
+  }
+
+  // ---- the reference ----
+
+  /** The ```yaml blocks of the reference that are whole playbooks. */
+  static Stream<Arguments> documentedExamples() {
+    String markdown = read(REFERENCE);
+    Matcher block = Pattern.compile("(?m)^```yaml\\n(.*?)^```$", Pattern.DOTALL).matcher(markdown);
+    List<Arguments> examples = new ArrayList<>();
+    while (block.find()) {
+      String yaml = block.group(1);
+      if (yaml.startsWith("apiVersion: stanch.dev/v1alpha1")) {
+        int line = (int) markdown.substring(0, block.start()).lines().count() + 2;
+        examples.add(Arguments.of("docs/playbooks.md:" + line, yaml));
+      }
+    }
+    assertThat(examples).as("whole-playbook examples in %s", REFERENCE).hasSizeGreaterThan(3);
+    return examples.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("documentedExamples")
+  void everyDocumentedExampleLoadsAndPassesTheSchema(String where, String yaml) {
+    PlaybookSet set = loader.parse(where, yaml);
+
+    assertThat(set.errors()).isEmpty();
+    assertThat(set.playbooks()).isNotEmpty();
+    for (JsonNode document : documents(yaml)) {
+      assertThat(schemaErrors(document)).isEmpty();
+    }
+  }
+
+  @Test
+  void theReferenceExplainsEveryFieldOfTheSchema() {
+    String markdown = read(REFERENCE);
+    Set<String> missing = new TreeSet<>();
+    forEachProperty(
+        SCHEMA_JSON,
+        "",
+        (path, property) -> {
+          String name = path.substring(path.lastIndexOf('.') + 1);
+          if (!markdown.contains("`" + name + "`")) {
+            missing.add(path);
+          }
+        });
+
+    assertThat(missing).as("fields not named in %s", REFERENCE).isEmpty();
   }
 
   // ---- helpers ----
