@@ -3,7 +3,6 @@ package dev.stanch.playbook;
 import com.google.common.collect.ImmutableCollection;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
-import com.google.protobuf.Timestamp;
 import dev.cel.bundle.Cel;
 import dev.cel.bundle.CelFactory;
 import dev.cel.common.CelAbstractSyntaxTree;
@@ -151,12 +150,8 @@ final class Conditions {
         value.put("source", detection.source().wireName());
         value.put("rule", detection.rule());
         value.put("severity", detection.severity().wireName());
-        value.put(
-                "time",
-                Timestamp.newBuilder()
-                        .setSeconds(detection.time().getEpochSecond())
-                        .setNanos(detection.time().getNano())
-                        .build());
+        // Nested values must be java.time.Instant for this CEL runtime, not protobuf Timestamps.
+        value.put("time", detection.time());
         value.put("target", target);
         value.put("connection", connection);
         value.put("fields", CelValues.of(detection.fields()));

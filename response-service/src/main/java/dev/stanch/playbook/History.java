@@ -44,7 +44,9 @@ public interface History {
         public synchronized long earlierOccurrences(
                 String playbook, Target target, Instant from, Instant to, String excludingId) {
             return occurrences.stream()
-                    .filter(o -> o.playbook().equals(playbook) && o.target().equals(target))
+                    // namespace/pod: detectors disagree on (or omit) the container name
+                    .filter(o ->
+                            o.playbook().equals(playbook) && o.target().key().equals(target.key()))
                     .filter(o -> !o.id().equals(excludingId))
                     .filter(o -> !o.time().isBefore(from) && !o.time().isAfter(to))
                     .count();

@@ -10,8 +10,8 @@ import java.util.Map;
  * Decides what the playbooks do about one detection. Pure: the same playbooks, detection and
  * history give the same decision.
  *
- * <p>The rule when several playbooks match: playbooks are tried by descending {@code priority},
- * then by name; the first one that matches <em>and</em> has a stage that holds acts, and only that
+ * <p>The rule when several playbooks match: live playbooks are tried before dry-run ones, then by
+ * descending {@code priority}, then by name; the first one that matches <em>and</em> has a stage that holds acts, and only that
  * one, so that one detection never causes two actions on one pod. Every playbook whose match held
  * counts the detection as an occurrence, selected or not, so its ladder climbs as the target
  * misbehaves.
@@ -22,8 +22,10 @@ import java.util.Map;
  */
 public final class PlaybookEngine {
 
-    private static final Comparator<Playbook> ORDER =
-            Comparator.comparingInt(Playbook::priority).reversed().thenComparing(Playbook::name);
+    /** Live before dry-run, so that trying out a playbook never silences a live one. */
+    private static final Comparator<Playbook> ORDER = Comparator.comparing(Playbook::dryRun)
+            .thenComparing(Comparator.comparingInt(Playbook::priority).reversed())
+            .thenComparing(Playbook::name);
 
     private final List<Playbook> playbooks;
 

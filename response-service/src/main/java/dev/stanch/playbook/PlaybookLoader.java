@@ -14,8 +14,9 @@ import java.util.stream.Stream;
 
 /**
  * Loads playbooks from files and directories (recursively: every {@code .yaml} and {@code .yml}
- * file, in name order), validates each and the set as a whole (names are unique across files). A
- * file is all or nothing: a playbook with an error is left out and the error reported.
+ * file, in name order), validates each and the set as a whole (names are unique across files). Each
+ * YAML document is all or nothing: a playbook with an error is left out and the error reported,
+ * while the other documents of the same file still load (a YAML syntax error ends the file).
  */
 public final class PlaybookLoader {
 

@@ -40,6 +40,8 @@ final class PlaybookParser {
     /** Names end up in labels, metrics and ledger keys: DNS-1123 labels. */
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
 
+    private static final Pattern DECIMAL = Pattern.compile("[-+]?(0|[1-9][0-9]*)");
+
     private static final int MAX_NAME_LENGTH = 63;
     private static final Duration MAX_WINDOW = Duration.ofDays(30);
     private static final Duration DEFAULT_WINDOW = Duration.ofHours(1);
@@ -144,7 +146,7 @@ final class PlaybookParser {
                     .flatMap(node -> match(node, "spec.match"))
                     .orElse(null);
             Duration window = body.node("window")
-                    .flatMap(node -> duration(node, "spec.window"))
+                    .flatMap(node -> positiveDuration(node, "spec.window"))
                     .orElse(DEFAULT_WINDOW);
             if (window.compareTo(MAX_WINDOW) > 0) {
                 error(
@@ -370,7 +372,7 @@ final class PlaybookParser {
             } else if (approvalTimeout == null) {
                 approvalTimeout = DEFAULT_APPROVAL_TIMEOUT;
             }
-            if (onTimeout == OnApprovalTimeout.APPROVE) {
+            if (onTimeout == OnApprovalTimeout.APPROVE && approval == Approval.REQUIRED) {
                 warning(
                         stage.line("onApprovalTimeout"),
                         path + ".onApprovalTimeout",
@@ -398,12 +400,18 @@ final class PlaybookParser {
                 return Map.of();
             }
             Map<String, Object> params = new LinkedHashMap<>();
+            Map<String, Integer> seen = new LinkedHashMap<>();
             for (NodeTuple tuple : mapping.getValue()) {
                 Optional<String> key = string(tuple.getKeyNode(), path);
                 if (key.isEmpty()) {
                     continue;
                 }
                 String paramPath = path + "." + key.get();
+                Integer first = seen.putIfAbsent(key.get(), line(tuple.getKeyNode()));
+                if (first != null) {
+                    error(line(tuple.getKeyNode()), paramPath, "duplicate parameter (first at line " + first + ")");
+                    continue;
+                }
                 Optional<ParamSpec> spec = action.param(key.get());
                 if (spec.isEmpty()) {
                     List<String> known =
@@ -484,24 +492,55 @@ final class PlaybookParser {
             return fields.node(key).flatMap(node -> string(node, fields.path(key)));
         }
 
+        /** A string; a number or boolean where a string belongs is refused rather than guessed. */
         Optional<String> string(Node node, String path) {
-            if (node instanceof ScalarNode scalar && !scalar.getTag().equals(Tag.NULL)) {
+            if (node instanceof ScalarNode scalar && scalar.getTag().equals(Tag.STR)) {
                 return Optional.of(scalar.getValue());
+            }
+            if (node instanceof ScalarNode scalar && !scalar.getTag().equals(Tag.NULL)) {
+                error(line(node), path, "must be a string; quote it: \"" + scalar.getValue() + "\"");
+                return Optional.empty();
             }
             error(line(node), path, "must be a string");
             return Optional.empty();
         }
 
+        /** Any scalar's text, for values with their own syntax (durations). */
+        private Optional<String> scalarText(Node node, String path) {
+            if (node instanceof ScalarNode scalar && !scalar.getTag().equals(Tag.NULL)) {
+                return Optional.of(scalar.getValue());
+            }
+            error(line(node), path, "must be a single value");
+            return Optional.empty();
+        }
+
+        /**
+         * Only {@code true} and {@code false}: YAML 1.1 also reads yes/no/on/off as booleans, and a
+         * {@code dryRun: no} that meant something else is too easy to get wrong.
+         */
         private Optional<Boolean> bool(Node node, String path) {
             if (node instanceof ScalarNode scalar && scalar.getTag().equals(Tag.BOOL)) {
-                return Optional.of(Boolean.parseBoolean(scalar.getValue().toLowerCase(java.util.Locale.ROOT)));
+                switch (scalar.getValue()) {
+                    case "true" -> {
+                        return Optional.of(true);
+                    }
+                    case "false" -> {
+                        return Optional.of(false);
+                    }
+                    default -> {
+                        // yes, no, on, off, True, ...: fall through to the error
+                    }
+                }
             }
             error(line(node), path, "must be true or false");
             return Optional.empty();
         }
 
+        /** A decimal whole number: YAML 1.1 would read 010 as octal and 0x10 as hex. */
         private Optional<Integer> integer(Node node, String path, int min, int max) {
-            if (node instanceof ScalarNode scalar && scalar.getTag().equals(Tag.INT)) {
+            if (node instanceof ScalarNode scalar
+                    && scalar.getTag().equals(Tag.INT)
+                    && DECIMAL.matcher(scalar.getValue()).matches()) {
                 try {
                     int value = Integer.parseInt(scalar.getValue().replace("_", ""));
                     if (value >= min && value <= max) {
@@ -518,7 +557,7 @@ final class PlaybookParser {
         }
 
         private Optional<Duration> duration(Node node, String path) {
-            return string(node, path).flatMap(text -> {
+            return scalarText(node, path).flatMap(text -> {
                 Optional<Duration> parsed = Durations.parse(text);
                 if (parsed.isEmpty()) {
                     error(line(node), path, "\"" + text + "\" is not a duration; write e.g. 90s, 15m, 4h, 1h30m or 7d");

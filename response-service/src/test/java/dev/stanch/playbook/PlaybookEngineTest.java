@@ -299,4 +299,70 @@ class PlaybookEngineTest {
 
         assertThat(((Decision.Act) decision).request().dryRun()).isTrue();
     }
+
+    @Test
+    void conditionsCanCompareTheDetectionsTime() {
+        PlaybookEngine engine = new PlaybookEngine(playbooks("""
+                apiVersion: stanch.dev/v1alpha1
+                kind: Playbook
+                metadata: {name: office-hours}
+                spec:
+                  match:
+                    rules: ["*"]
+                    when: >-
+                      detection.time > timestamp("2026-01-01T00:00:00Z")
+                      && detection.time.getHours() == 10
+                  stages: [{name: a, action: revoke-token}]
+                """));
+
+        assertThat(engine.decide(detection("a", T0, Severity.HIGH, C2), History.empty()))
+                .isInstanceOf(Decision.Act.class);
+        assertThat(engine.decide(detection("b", T0.plus(Duration.ofHours(1)), Severity.HIGH, C2), History.empty())
+                        .misses())
+                .extracting(Decision.Miss::reason)
+                .singleElement()
+                .asString()
+                .startsWith("when is false");
+    }
+
+    @Test
+    void occurrencesAreCountedPerPodWhateverContainerTheDetectorNamed() {
+        PlaybookEngine engine = new PlaybookEngine(playbooks(OUTBOUND));
+        History.InMemory history = new History.InMemory();
+        Detection namedContainer = detection("a", T0, Severity.HIGH, C2);
+        history.record(namedContainer, engine.decide(namedContainer, history).matchedPlaybooks());
+        Detection noContainer = new Detection(
+                "b",
+                Source.TETRAGON,
+                "Outbound Connection to C2 Servers",
+                Severity.HIGH,
+                T0.plusSeconds(30),
+                new Target(POD.namespace(), POD.pod(), null),
+                C2,
+                Map.of());
+
+        Decision decision = engine.decide(noContainer, history);
+
+        assertThat(((Decision.Act) decision).request().occurrence()).isEqualTo(2);
+    }
+
+    @Test
+    void aDryRunPlaybookNeverSilencesALiveOne() {
+        String trial = """
+                apiVersion: stanch.dev/v1alpha1
+                kind: Playbook
+                metadata: {name: trial}
+                spec:
+                  priority: 1000
+                  dryRun: true
+                  match: {rules: ["*"]}
+                  stages: [{name: isolate, action: quarantine-pod, approval: auto}]
+                """;
+        PlaybookEngine engine = new PlaybookEngine(playbooks(trial, OUTBOUND));
+
+        Decision decision = engine.decide(detection("e", T0, Severity.HIGH, C2), History.empty());
+
+        assertThat(((Decision.Act) decision).request().playbook()).isEqualTo("outbound-c2");
+        assertThat(decision.matchedPlaybooks()).containsExactly("outbound-c2", "trial");
+    }
 }

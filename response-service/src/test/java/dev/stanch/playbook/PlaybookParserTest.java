@@ -350,4 +350,84 @@ class PlaybookParserTest {
                 .extracting(Problem::toString)
                 .containsExactly("empty.yaml:1: warning: no playbook in this file");
     }
+
+    private static String minimalWith(String specLines, String stageLines) {
+        return """
+                apiVersion: stanch.dev/v1alpha1
+                kind: Playbook
+                metadata: {name: x}
+                spec:
+                  match: {rules: ["*"]}
+                %s  stages:
+                    - name: a
+                      action: revoke-token
+                %s""".formatted(specLines, stageLines);
+    }
+
+    @Test
+    void onlyTrueAndFalseAreBooleans() {
+        for (String word : List.of("yes", "no", "on", "off", "True")) {
+            PlaybookSet set = loader.parse("x.yaml", minimalWith("  dryRun: " + word + "\n", ""));
+            assertThat(set.errors())
+                    .as(word)
+                    .extracting(Problem::toString)
+                    .containsExactly("x.yaml:6: spec.dryRun: must be true or false");
+        }
+        assertThat(loader.parse("x.yaml", minimalWith("  dryRun: true\n", ""))
+                        .playbooks()
+                        .getFirst()
+                        .dryRun())
+                .isTrue();
+    }
+
+    @Test
+    void numbersAreDecimalAndStringsAreStrings() {
+        assertThat(loader.parse("x.yaml", minimalWith("", "      after: 010\n")).errors())
+                .extracting(Problem::toString)
+                .containsExactly("x.yaml:9: spec.stages[0].after: must be a whole number");
+        assertThat(loader.parse("x.yaml", minimalWith("", "      after: 0x10\n"))
+                        .errors())
+                .extracting(Problem::toString)
+                .containsExactly("x.yaml:9: spec.stages[0].after: must be a whole number");
+        assertThat(loader.parse("x.yaml", """
+                                apiVersion: stanch.dev/v1alpha1
+                                kind: Playbook
+                                metadata: {name: x}
+                                spec:
+                                  match: {rules: [404]}
+                                  stages: [{name: a, action: revoke-token}]
+                                """).errors())
+                .extracting(Problem::toString)
+                .containsExactly("x.yaml:5: spec.match.rules[0]: must be a string; quote it: \"404\"");
+    }
+
+    @Test
+    void theWindowMustBeLongerThanZero() {
+        assertThat(loader.parse("x.yaml", minimalWith("  window: 0s\n", "")).errors())
+                .extracting(Problem::toString)
+                .containsExactly("x.yaml:6: spec.window: must be longer than zero");
+    }
+
+    @Test
+    void aParameterGivenTwiceIsAnError() {
+        assertThat(loader.parse(
+                        "x.yaml",
+                        minimalWith(
+                                "",
+                                "      params:\n        rotateServiceAccount: false\n"
+                                        + "        rotateServiceAccount: true\n")))
+                .extracting(set -> set.errors().stream().map(Problem::toString).toList())
+                .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST)
+                .containsExactly("x.yaml:11: spec.stages[0].params.rotateServiceAccount: duplicate parameter"
+                        + " (first at line 10)");
+    }
+
+    @Test
+    void approveBySilenceWithAutoApprovalIsOneErrorNotAlsoAWarning() {
+        assertThat(loader.parse("x.yaml", minimalWith("", "      approval: auto\n      onApprovalTimeout: approve\n"))
+                        .problems())
+                .extracting(Problem::toString)
+                .containsExactly("x.yaml:10: spec.stages[0].onApprovalTimeout: applies only to stages with"
+                        + " approval: required");
+    }
 }
