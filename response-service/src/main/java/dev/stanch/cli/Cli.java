@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             // one line per command; keep the list in the order of --help
             PlaybooksCommand.class,
+            NormalizeCommand.class,
+            SimulateCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Cli {

@@ -51,12 +51,10 @@ final class PlaybooksCommand implements Callable<Integer> {
             try {
                 set = new PlaybookLoader().load(paths);
             } catch (NoSuchFileException e) {
-                spec.commandLine()
-                        .getErr()
-                        .println("stanch playbooks validate: " + e.getFile() + ": no such file or directory");
+                spec.commandLine().getErr().println("playbooks validate: no such file or directory: " + e.getFile());
                 return Cli.USAGE;
             } catch (IOException e) {
-                spec.commandLine().getErr().println("stanch playbooks validate: " + e.getMessage());
+                spec.commandLine().getErr().println("playbooks validate: " + e.getMessage());
                 return Cli.USAGE;
             }
             var out = spec.commandLine().getOut();

@@ -18,7 +18,10 @@ import org.jspecify.annotations.Nullable;
  * @param target the pod to act on
  * @param connection the network flow, for events that have one
  * @param fields the detector's remaining fields, as JSON values (maps, lists, strings, numbers,
- *     booleans, nulls)
+ *     booleans, nulls); integers are {@code Long}, other numbers {@code Double}. The keys follow
+ *     per-detector conventions (docs/detections.md), e.g. {@code proc.name} for Falco, {@code
+ *     process.binary} for Tetragon, {@code Operation} for KubeArmor
+ * @throws IllegalArgumentException if a field value has no JSON form
  */
 public record Detection(
         String id,
@@ -37,9 +40,9 @@ public record Detection(
         Objects.requireNonNull(severity, "severity");
         Objects.requireNonNull(time, "time");
         Objects.requireNonNull(target, "target");
-        fields = fields == null
-                ? Map.of()
-                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(fields));
+        // A deep, unmodifiable copy in plain JSON form (integers as Long): detections are shared
+        // across threads, and two detections read from the same JSON compare equal.
+        fields = fields == null ? Map.of() : JsonValues.freezeMap(fields);
     }
 
     public Optional<Connection> connectionIfAny() {

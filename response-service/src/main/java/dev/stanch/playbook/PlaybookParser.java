@@ -683,7 +683,10 @@ final class PlaybookParser {
      */
     static String suggestion(String word, List<String> known) {
         return known.stream()
-                .map(candidate -> Map.entry(candidate, distance(word, candidate)))
+                .map(candidate -> Map.entry(
+                        candidate,
+                        // a shortened name ("quarantine") is as good a hint as a typo
+                        candidate.startsWith(word) && word.length() >= 4 ? 1 : distance(word, candidate)))
                 .filter(entry -> entry.getValue() <= Math.max(2, word.length() / 3))
                 .min(Comparator.comparingInt(Map.Entry::getValue))
                 .map(entry -> "; did you mean \"" + entry.getKey() + "\"?")

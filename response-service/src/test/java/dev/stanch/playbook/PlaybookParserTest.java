@@ -157,8 +157,8 @@ class PlaybookParserTest {
                                 + " applied to '(int, string)' (candidates: (%A0, %A0))",
                         "playbooks/bad.yaml:11: spec.window: \"45x\" is not a duration; write e.g. 90s, 15m, 4h,"
                                 + " 1h30m or 7d",
-                        "playbooks/bad.yaml:14: spec.stages[0].action: unknown action \"quarantine\"; expected"
-                                + " one of \"block-connection\", \"revoke-token\", \"quarantine-pod\"",
+                        "playbooks/bad.yaml:14: spec.stages[0].action: unknown action \"quarantine\"; did you mean"
+                                + " \"quarantine-pod\"?",
                         "playbooks/bad.yaml:18: spec.stages[1].params.granularity: \"host\" is not one of [port,"
                                 + " address]",
                         "playbooks/bad.yaml:19: spec.stages[1].params.extra: unknown parameter for"
