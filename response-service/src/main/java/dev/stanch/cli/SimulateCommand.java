@@ -173,7 +173,10 @@ final class SimulateCommand implements Callable<Integer> {
         result.put("matched", decision.matchedPlaybooks());
         List<Map<String, String>> misses = new ArrayList<>();
         for (Decision.Miss miss : decision.misses()) {
-            misses.add(Map.of("playbook", miss.playbook(), "reason", miss.reason()));
+            Map<String, String> entry = new LinkedHashMap<>();
+            entry.put("playbook", miss.playbook());
+            entry.put("reason", miss.reason());
+            misses.add(entry);
         }
         result.put("notActing", misses);
     }
