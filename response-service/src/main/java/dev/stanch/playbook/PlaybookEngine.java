@@ -109,7 +109,11 @@ public final class PlaybookEngine {
             Condition.Verdict verdict = match.when().evaluate(Conditions.variables(detection, 0));
             if (!verdict.holds()) {
                 return verdict.error() == null
-                        ? "when is false: " + match.when().expression().replaceAll("\\s+", " ").strip()
+                        ? "when is false: "
+                                + match.when()
+                                        .expression()
+                                        .replaceAll("\\s+", " ")
+                                        .strip()
                         : "when failed: " + verdict.error();
             }
         }

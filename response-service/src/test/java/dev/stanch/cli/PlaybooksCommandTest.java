@@ -22,9 +22,7 @@ class PlaybooksCommandTest {
     @Test
     void problemsArePrintedAsFileLineFieldMessage(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("x.yaml");
-        Files.writeString(
-                file,
-                """
+        Files.writeString(file, """
                 apiVersion: stanch.dev/v1alpha1
                 kind: Playbook
                 metadata: {name: x}

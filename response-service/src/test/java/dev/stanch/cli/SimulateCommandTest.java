@@ -58,14 +58,18 @@ class SimulateCommandTest {
         JsonNode line = run.lines().getFirst();
         assertThat(line.path("playbook").asString()).isEqualTo("k8s-api-from-container");
         assertThat(line.path("action").path("kind").asString()).isEqualTo("revoke-token");
-        assertThat(line.path("action").path("target").path("namespace").asString()).isEqualTo("shop");
+        assertThat(line.path("action").path("target").path("namespace").asString())
+                .isEqualTo("shop");
         assertThat(line.path("action").path("expireAfter").asString()).isEqualTo("2h");
     }
 
     @Test
     void aBlockResolvesTheFlowFromTheDetection() {
         CliRun run = simulate(
-                "--format", "json", "--events", CliRun.corpus("tetragon-events/runtime-radar-CS_RT_DOWNLOAD_TOOLS.json"));
+                "--format",
+                "json",
+                "--events",
+                CliRun.corpus("tetragon-events/runtime-radar-CS_RT_DOWNLOAD_TOOLS.json"));
 
         JsonNode action = run.lines().getFirst().path("action");
         assertThat(action.path("params").path("peerIp").asString()).isEqualTo("140.82.121.4");
@@ -113,7 +117,8 @@ class SimulateCommandTest {
                 dir.resolve("event-3.json").toString());
 
         assertThat(run.lines())
-                .extracting(line -> line.path("occurrence").asInt() + " " + line.path("stage").asString())
+                .extracting(line -> line.path("occurrence").asInt() + " "
+                        + line.path("stage").asString())
                 .containsExactly("1 strip-credentials", "1 strip-credentials", "2 strip-credentials", "3 isolate");
     }
 
