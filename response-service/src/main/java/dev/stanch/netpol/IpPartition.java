@@ -21,16 +21,24 @@ final class IpPartition {
    * output.
    */
   static List<IpRange> atoms(List<IpSet> blocks) {
-    List<IpRange> atoms = new ArrayList<>(atoms(blocks, false));
+    return atoms(blocks, false);
+  }
+
+  /**
+   * As {@link #atoms(List)}; with {@code bothFamilies} the IPv6 space is always covered (a blast
+   * radius must not leave out IPv6 just because no policy names it).
+   */
+  static List<IpRange> atoms(List<IpSet> blocks, boolean bothFamilies) {
+    List<IpRange> atoms = new ArrayList<>(family(blocks, false));
     boolean anyIpv6 =
         blocks.stream().flatMap(block -> block.ranges().stream()).anyMatch(IpRange::ipv6);
-    if (anyIpv6) {
-      atoms.addAll(atoms(blocks, true));
+    if (anyIpv6 || bothFamilies) {
+      atoms.addAll(family(blocks, true));
     }
     return atoms;
   }
 
-  private static List<IpRange> atoms(List<IpSet> blocks, boolean ipv6) {
+  private static List<IpRange> family(List<IpSet> blocks, boolean ipv6) {
     IpRange space = IpRange.everything(ipv6);
     List<IpRange> elementary = pieces(space, boundaries(blocks, ipv6));
     List<IpRange> atoms = new ArrayList<>();
