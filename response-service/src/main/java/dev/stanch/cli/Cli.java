@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     description = "Stanch: fine-grained autonomous response for Kubernetes.",
     subcommands = {
       // one line per command; keep the list in the order of --help
+      ConnectivityCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Cli {
