@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -46,6 +47,8 @@ public final class NetpolEngine {
   private boolean namedPortsUsed;
   private final List<IpSet> ingressBlocks = new ArrayList<>();
   private final List<IpSet> egressBlocks = new ArrayList<>();
+  private final TreeSet<BigInteger> ipv4Boundaries;
+  private final TreeSet<BigInteger> ipv6Boundaries;
 
   private NetpolEngine(ClusterState state) {
     this.state = state;
@@ -72,6 +75,10 @@ public final class NetpolEngine {
         state.adminPolicies().stream().map(this::compile).toArray(CompiledPolicy[]::new);
     selectPods();
     groupNodes();
+    List<IpSet> blocks = new ArrayList<>(ingressBlocks);
+    blocks.addAll(egressBlocks);
+    ipv4Boundaries = IpPartition.boundaries(blocks, false);
+    ipv6Boundaries = IpPartition.boundaries(blocks, true);
   }
 
   /** Indexes a cluster view for queries. */
@@ -492,12 +499,10 @@ public final class NetpolEngine {
 
   /** An external range cut where any block starts or stops; pods stay whole. */
   private List<Party> split(Party party) {
-    if (!(party instanceof AddressParty(IpRange range))) {
+    if (!(party instanceof AddressParty(IpRange range)) || range.isSingleAddress()) {
       return List.of(party);
     }
-    List<IpSet> blocks = new ArrayList<>(ingressBlocks);
-    blocks.addAll(egressBlocks);
-    return IpPartition.pieces(range, IpPartition.boundaries(blocks, range.ipv6())).stream()
+    return IpPartition.pieces(range, range.ipv6() ? ipv6Boundaries : ipv4Boundaries).stream()
         .<Party>map(AddressParty::new)
         .toList();
   }
