@@ -74,6 +74,15 @@ class EngineConsistencyTest {
     tests.add(
         DynamicTest.dynamicTest(
             "every tier", () -> check(NetpolEngine.index(Clusters.state(EVERY_TIER)))));
+    tests.add(
+        DynamicTest.dynamicTest(
+            "synthetic cluster (benchmark generator, scaled down)",
+            () -> {
+              ClusterState state = ClusterState.of(new SyntheticCluster(12, 10, 80, 1).objects());
+              assertThat(state.warnings()).isEmpty();
+              assertThat(state.adminPolicies()).isNotEmpty();
+              check(NetpolEngine.index(state));
+            }));
     for (NetpolCorpus.Case corpusCase : NetpolCorpus.cases()) {
       tests.add(
           DynamicTest.dynamicTest(
