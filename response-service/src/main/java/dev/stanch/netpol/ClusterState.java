@@ -307,6 +307,11 @@ public final class ClusterState {
         if (owner != null) {
           owner = outermost(namespace, owner, covered);
         }
+        if (terminated(pod)) {
+          // A finished pod has no network: it is no node, but its owner still has real pods, so
+          // the owner's template must not stand in for them.
+          continue;
+        }
         List<IpRange> addresses = new ArrayList<>();
         if (pod.getStatus() != null) {
           List<PodIP> podIps = pod.getStatus().getPodIPs();
@@ -352,6 +357,11 @@ public final class ClusterState {
                 List.of(),
                 true));
       }
+    }
+
+    private static boolean terminated(Pod pod) {
+      String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+      return "Succeeded".equals(phase) || "Failed".equals(phase);
     }
 
     private PodModel.Owner outermost(

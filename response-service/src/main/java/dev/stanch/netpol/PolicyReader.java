@@ -500,6 +500,7 @@ final class PolicyReader {
   }
 
   private static @Nullable PortMatch anpPort(Map<String, Object> entry, String path) {
+    exactlyOne(entry, path, "portNumber", "namedPort", "portRange");
     if (entry.containsKey("portNumber")) {
       Map<String, Object> number = Generic.map(entry.get("portNumber"), path + ".portNumber");
       Protocol protocol =
@@ -525,6 +526,7 @@ final class PolicyReader {
   }
 
   private static @Nullable PortMatch cnpProtocol(Map<String, Object> entry, String path) {
+    exactlyOne(entry, path, "tcp", "udp", "sctp", "destinationNamedPort");
     if (entry.containsKey("destinationNamedPort")) {
       return new PortMatch.Named(
           portName(
@@ -558,6 +560,14 @@ final class PolicyReader {
       return null;
     }
     return null;
+  }
+
+  /** The API allows one of these fields per entry; an entry with none is handled by the caller. */
+  private static void exactlyOne(Map<String, Object> entry, String path, String... fields) {
+    List<String> set = java.util.Arrays.stream(fields).filter(entry::containsKey).toList();
+    if (set.size() > 1) {
+      throw new InvalidResourceException(path + ": set exactly one of " + String.join(", ", set));
+    }
   }
 
   private static PortMatch numberedRange(

@@ -248,6 +248,31 @@ class AdminTierSemanticsTest {
   }
 
   @Test
+  void aPortEntryWithTwoFieldsIsRejectedAsTheApiServerWould() {
+    ManifestReader.Manifests read =
+        ManifestReader.read(
+            "two.yaml",
+            """
+            apiVersion: policy.networking.k8s.io/v1alpha2
+            kind: ClusterNetworkPolicy
+            metadata: {name: two}
+            spec:
+              tier: Admin
+              priority: 1
+              subject: {namespaces: {}}
+              ingress:
+              - action: Deny
+                from: [{namespaces: {}}]
+                protocols: [{tcp: {destinationPort: {number: 80}}, udp: {destinationPort: {number: 80}}}]
+            """);
+    assertThat(read.objects()).isEmpty();
+    assertThat(read.warnings())
+        .containsExactly(
+            "two.yaml: document 1 (ClusterNetworkPolicy two): spec.ingress[0].protocols[0]: set"
+                + " exactly one of tcp, udp; skipped");
+  }
+
+  @Test
   void clusterNetworkPoliciesInBothTiers() {
     NetpolEngine engine =
         withPolicies(

@@ -68,6 +68,29 @@ class ClusterStateTest {
   }
 
   @Test
+  void finishedPodsAreNoNodesAndTheirJobTemplateDoesNotStandIn() {
+    ClusterState state =
+        Clusters.state(
+            """
+            apiVersion: batch/v1
+            kind: Job
+            metadata: {name: migrate, namespace: shop}
+            spec: {template: {metadata: {labels: {job: migrate}}, spec: {containers: [{name: c, image: i}]}}}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: migrate-x1
+              namespace: shop
+              ownerReferences: [{apiVersion: batch/v1, kind: Job, name: migrate, uid: j, controller: true}]
+            spec: {containers: [{name: c, image: i}]}
+            status: {phase: Succeeded}
+            """);
+    assertThat(state.pods()).isEmpty();
+    assertThat(NetpolEngine.index(state).connectivity()).isEmpty();
+  }
+
+  @Test
   void everyNamespaceCarriesItsNameLabel() {
     ClusterState state =
         Clusters.state(
