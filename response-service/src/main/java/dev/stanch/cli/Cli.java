@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             PlaybooksCommand.class,
             NormalizeCommand.class,
             SimulateCommand.class,
+            ConnectivityCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Cli {
