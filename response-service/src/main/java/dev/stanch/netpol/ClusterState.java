@@ -300,7 +300,11 @@ public final class ClusterState {
             ObjectMeta metadata = workload.getMetadata();
             WorkloadKey key = new WorkloadKey(
                     PolicyReader.namespaceOf(metadata.getNamespace()), workload.getKind(), metadata.getName());
-            workloads.put(key, new Workload(key, controller(metadata), template));
+            PodModel.Owner owner = controller(metadata);
+            if (owner != null && owner.kind().equals(key.kind()) && owner.name().equals(key.name())) {
+                owner = null; // an object cannot own itself; treat the reference as absent
+            }
+            workloads.put(key, new Workload(key, owner, template));
         }
 
         /**

@@ -563,9 +563,9 @@ public final class NetpolEngine {
                     }
                 };
             }
-        } else {
-            // An empty peer list admits every address too, which the report must not cut.
         }
+        // peers == null: an empty from/to admits every pod and every address, all alike, so it adds
+        // no boundary to the report's address ranges.
         return new CompiledRule(
                 new RuleRef(policy.ref(), direction, rule.index(), null, Action.ALLOW),
                 Action.ALLOW,

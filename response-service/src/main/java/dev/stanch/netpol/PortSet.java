@@ -37,10 +37,6 @@ final class PortSet {
         return new PortSet(new int[] {start, end});
     }
 
-    static PortSet single(int port) {
-        return range(port, port);
-    }
-
     boolean isEmpty() {
         return bounds.length == 0;
     }

@@ -1,6 +1,8 @@
 package dev.stanch.netpol;
 
+import java.util.List;
 import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * The answer to "may this connection be opened?": allowed only when the egress side (at the source)
@@ -21,10 +23,8 @@ public record Verdict(boolean allowed, Decision egress, Decision ingress) {
     }
 
     /** The decisions that deny, empty when the connection is allowed. */
-    public java.util.List<Decision> denials() {
-        return java.util.stream.Stream.of(egress, ingress)
-                .filter(d -> !d.allowed())
-                .toList();
+    public List<Decision> denials() {
+        return Stream.of(egress, ingress).filter(d -> !d.allowed()).toList();
     }
 
     public String explain() {
