@@ -3,7 +3,6 @@ package dev.stanch.detection;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -43,9 +42,5 @@ public record Detection(
         // A deep, unmodifiable copy in plain JSON form (integers as Long): detections are shared
         // across threads, and two detections read from the same JSON compare equal.
         fields = fields == null ? Map.of() : JsonValues.freezeMap(fields);
-    }
-
-    public Optional<Connection> connectionIfAny() {
-        return Optional.ofNullable(connection);
     }
 }

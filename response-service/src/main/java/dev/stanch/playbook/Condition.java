@@ -1,10 +1,10 @@
 package dev.stanch.playbook;
 
-import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A compiled, type-checked CEL condition. Evaluating it has no side effects; an evaluation error (a
@@ -15,9 +15,8 @@ public final class Condition {
     private final String expression;
     private final CelRuntime.Program program;
 
-    Condition(String expression, CelAbstractSyntaxTree ast, CelRuntime.Program program) {
+    Condition(String expression, CelRuntime.Program program) {
         this.expression = Objects.requireNonNull(expression);
-        Objects.requireNonNull(ast);
         this.program = Objects.requireNonNull(program);
     }
 
@@ -35,9 +34,7 @@ public final class Condition {
     }
 
     /** Whether the condition holds; {@code error} says why evaluation failed, when it did. */
-    record Verdict(
-            boolean holds,
-            @org.jspecify.annotations.Nullable String error) {}
+    record Verdict(boolean holds, @Nullable String error) {}
 
     @Override
     public String toString() {

@@ -116,7 +116,7 @@ final class Conditions {
     private static Compiled compile(Cel cel, String expression) {
         try {
             CelAbstractSyntaxTree ast = cel.compile(expression).getAst();
-            return new Ok(new Condition(expression, ast, cel.createProgram(ast)));
+            return new Ok(new Condition(expression, cel.createProgram(ast)));
         } catch (CelValidationException e) {
             List<CompileError> errors = e.getErrors().stream()
                     .map((CelIssue issue) -> new CompileError(

@@ -33,10 +33,6 @@ public final class PlaybookEngine {
         this.playbooks = playbooks.stream().sorted(ORDER).toList();
     }
 
-    public List<Playbook> playbooks() {
-        return playbooks;
-    }
-
     public Decision decide(Detection detection, History history) {
         List<String> matched = new ArrayList<>();
         List<Decision.Miss> misses = new ArrayList<>();

@@ -50,10 +50,8 @@ public final class PlaybookLoader {
             String name = file.toString();
             String content;
             try {
-                content = StandardCharsets.UTF_8
-                        .newDecoder()
-                        .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
-                        .toString();
+                // readString refuses malformed input (a CharacterCodingException) rather than guess
+                content = Files.readString(file, StandardCharsets.UTF_8);
             } catch (CharacterCodingException e) {
                 problems.add(new Problem(name, 1, "", Problem.Level.ERROR, "not UTF-8 text"));
                 continue;

@@ -57,6 +57,17 @@ class PlaybooksCommandTest {
     }
 
     @Test
+    void aFileThatIsNotUtf8IsAnError(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("latin1.yaml");
+        Files.write(file, new byte[] {'n', 'a', 'm', 'e', ':', ' ', (byte) 0xe9});
+
+        CliRun run = CliRun.of("playbooks", "validate", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(Cli.FINDINGS);
+        assertThat(run.out()).startsWith(file + ":1: not UTF-8 text\n");
+    }
+
+    @Test
     void usageErrorsExitWithTwo() {
         assertThat(CliRun.of("playbooks", "validate").exitCode()).isEqualTo(Cli.USAGE);
         assertThat(CliRun.of("playbooks").exitCode()).isEqualTo(Cli.USAGE);
