@@ -129,8 +129,16 @@ final class Conditions {
         }
     }
 
-    /** The variables a condition sees for a detection. */
-    static Map<String, Object> variables(Detection detection, long occurrences) {
+    /** The variables a stage condition sees: the detection's CEL value and the occurrences. */
+    static Map<String, Object> variables(Map<String, Object> detection, long occurrences) {
+        return Map.of(DETECTION, detection, OCCURRENCES, occurrences);
+    }
+
+    /**
+     * The detection as CEL sees it. Built once per decision: converting {@code fields} (a Tetragon
+     * event carries about 150 of them) is the costly part, and every condition reads the same value.
+     */
+    static Map<String, Object> value(Detection detection) {
         Map<String, Object> target = new HashMap<>();
         target.put("namespace", detection.target().namespace());
         target.put("pod", detection.target().pod());
@@ -155,7 +163,7 @@ final class Conditions {
         value.put("target", target);
         value.put("connection", connection);
         value.put("fields", CelValues.of(detection.fields()));
-        return Map.of(DETECTION, value, OCCURRENCES, occurrences);
+        return value;
     }
 
     private static String orEmpty(String value) {

@@ -1,10 +1,12 @@
 package dev.stanch.playbook;
 
+import com.google.common.base.Suppliers;
 import dev.stanch.detection.Detection;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Decides what the playbooks do about one detection. Pure: the same playbooks, detection and
@@ -37,8 +39,9 @@ public final class PlaybookEngine {
         List<String> matched = new ArrayList<>();
         List<Decision.Miss> misses = new ArrayList<>();
         ActionRequest selected = null;
+        Supplier<Map<String, Object>> celValue = Suppliers.memoize(() -> Conditions.value(detection));
         for (Playbook playbook : playbooks) {
-            String mismatch = mismatch(playbook.match(), detection);
+            String mismatch = mismatch(playbook.match(), detection, celValue);
             if (mismatch != null) {
                 misses.add(new Decision.Miss(playbook.name(), mismatch));
                 continue;
@@ -58,7 +61,7 @@ public final class PlaybookEngine {
                             detection.time(),
                             detection.id());
             List<String> stageMisses = new ArrayList<>();
-            Stage stage = stage(playbook, detection, occurrences, stageMisses);
+            Stage stage = stage(playbook, detection, celValue, occurrences, stageMisses);
             if (stage == null) {
                 misses.add(new Decision.Miss(
                         playbook.name(),
@@ -85,7 +88,7 @@ public final class PlaybookEngine {
     }
 
     /** Why the detection does not match, or null when it does. */
-    static String mismatch(MatchSpec match, Detection detection) {
+    private static String mismatch(MatchSpec match, Detection detection, Supplier<Map<String, Object>> celValue) {
         if (!match.sources().isEmpty() && !match.sources().contains(detection.source())) {
             return "source "
                     + detection.source().wireName()
@@ -102,7 +105,7 @@ public final class PlaybookEngine {
                     + match.minSeverity().wireName();
         }
         if (match.when() != null) {
-            Condition.Verdict verdict = match.when().evaluate(Conditions.variables(detection, 0));
+            Condition.Verdict verdict = match.when().evaluate(Map.of(Conditions.DETECTION, celValue.get()));
             if (!verdict.holds()) {
                 return verdict.error() == null
                         ? "when is false: "
@@ -116,8 +119,12 @@ public final class PlaybookEngine {
         return null;
     }
 
-    private static Stage stage(Playbook playbook, Detection detection, long occurrences, List<String> misses) {
-        Map<String, Object> variables = Conditions.variables(detection, occurrences);
+    private static Stage stage(
+            Playbook playbook,
+            Detection detection,
+            Supplier<Map<String, Object>> celValue,
+            long occurrences,
+            List<String> misses) {
         List<Stage> stages = playbook.stages();
         for (int i = stages.size() - 1; i >= 0; i--) {
             Stage stage = stages.get(i);
@@ -130,7 +137,7 @@ public final class PlaybookEngine {
                 continue;
             }
             if (stage.when() != null) {
-                Condition.Verdict verdict = stage.when().evaluate(variables);
+                Condition.Verdict verdict = stage.when().evaluate(Conditions.variables(celValue.get(), occurrences));
                 if (!verdict.holds()) {
                     misses.add(stage.name()
                             + (verdict.error() == null ? ": when is false" : ": when failed: " + verdict.error()));
