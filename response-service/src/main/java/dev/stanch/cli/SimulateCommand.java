@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,7 +37,7 @@ import tools.jackson.databind.json.JsonMapper;
                     + " parameters resolved. No cluster, no side effects.",
             "Events are counted per playbook and pod in the order given, so a sequence shows the ladder"
                     + " climbing; --occurrence fixes the count instead.",
-            "Exit 0 on success, 1 when the playbooks are invalid or an event is rejected, 2 on usage" + " errors."
+            "Exit 0 on success, 1 when the playbooks are invalid or an event is rejected, 2 on usage errors."
         })
 final class SimulateCommand implements Callable<Integer> {
 
@@ -112,32 +111,41 @@ final class SimulateCommand implements Callable<Integer> {
         boolean rejected = false;
         for (EventFiles.RawEvent event : raw) {
             Normalization normalization = normalizer.normalize(event.content());
-            Map<String, Object> result = new LinkedHashMap<>();
-            result.put("file", event.file());
-            if (event.line() != null) {
-                result.put("line", event.line());
-            }
+            Decision decision = null;
             switch (normalization) {
-                case Normalization.Ignored ignored -> result.put("ignored", ignored.reason());
-                case Normalization.Rejected rejection -> {
-                    rejected = true;
-                    result.put("rejected", rejection.reason());
-                }
+                case Normalization.Ignored ignored -> {}
+                case Normalization.Rejected rejection -> rejected = true;
                 case Normalization.Normalized normalized -> {
-                    Detection detection = normalized.detection();
-                    Decision decision = engine.decide(detection, history);
-                    counted.record(detection, decision.matchedPlaybooks());
-                    result.put("detection", DetectionJson.toJsonMap(detection));
-                    describe(decision, result);
+                    decision = engine.decide(normalized.detection(), history);
+                    counted.record(normalized.detection(), decision.matchedPlaybooks());
                 }
             }
             switch (format) {
-                case json -> out.println(JSON.writeValueAsString(result));
-                case text -> printText(out, event, normalization, result);
+                case json -> out.println(JSON.writeValueAsString(json(event, normalization, decision)));
+                case text -> printText(out, event, normalization, decision);
             }
         }
         out.flush();
         return rejected ? Cli.FINDINGS : Cli.OK;
+    }
+
+    /** One JSON line: where the event came from, and what became of it. */
+    private static Map<String, Object> json(
+            EventFiles.RawEvent event, Normalization normalization, @Nullable Decision decision) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("file", event.file());
+        if (event.line() != null) {
+            result.put("line", event.line());
+        }
+        switch (normalization) {
+            case Normalization.Ignored ignored -> result.put("ignored", ignored.reason());
+            case Normalization.Rejected rejection -> result.put("rejected", rejection.reason());
+            case Normalization.Normalized normalized -> {
+                result.put("detection", DetectionJson.toJsonMap(normalized.detection()));
+                describe(decision, result);
+            }
+        }
+        return result;
     }
 
     private static void describe(Decision decision, Map<String, Object> result) {
@@ -159,11 +167,11 @@ final class SimulateCommand implements Callable<Integer> {
                 action.put("params", request.params());
                 action.put("approval", request.approval().wireName());
                 if (request.approvalTimeout() != null) {
-                    action.put("approvalTimeout", format(request.approvalTimeout()));
+                    action.put("approvalTimeout", Durations.format(request.approvalTimeout()));
                     action.put("onApprovalTimeout", request.onApprovalTimeout().wireName());
                 }
                 if (request.expireAfter() != null) {
-                    action.put("expireAfter", format(request.expireAfter()));
+                    action.put("expireAfter", Durations.format(request.expireAfter()));
                 }
                 action.put("dryRun", request.dryRun());
                 result.put("action", action);
@@ -181,59 +189,59 @@ final class SimulateCommand implements Callable<Integer> {
         result.put("notActing", misses);
     }
 
-    @SuppressWarnings("unchecked")
     private static void printText(
-            PrintWriter out, EventFiles.RawEvent event, Normalization normalization, Map<String, Object> result) {
+            PrintWriter out, EventFiles.RawEvent event, Normalization normalization, @Nullable Decision decision) {
         out.println(event.location());
         switch (normalization) {
             case Normalization.Ignored ignored -> out.println("  ignored    " + ignored.reason());
             case Normalization.Rejected rejection -> out.println("  rejected   " + rejection.reason());
             case Normalization.Normalized normalized -> {
-                Detection detection = normalized.detection();
-                out.println("  detection  " + summary(detection));
-                Map<String, Object> action = (Map<String, Object>) result.get("action");
-                if (action == null) {
-                    out.println("  action     none");
-                } else {
-                    out.printf(
-                            "  playbook   %s, stage %s (occurrence %s)%n",
-                            result.get("playbook"), result.get("stage"), result.get("occurrence"));
-                    StringBuilder line = new StringBuilder("  action     ")
-                            .append(action.get("kind"))
-                            .append(" on ")
-                            .append(detection.target().key())
-                            .append(", approval ")
-                            .append(action.get("approval"));
-                    if (action.containsKey("approvalTimeout")) {
-                        line.append(" within ")
-                                .append(action.get("approvalTimeout"))
-                                .append(" else ")
-                                .append(action.get("onApprovalTimeout"));
-                    }
-                    if (action.containsKey("expireAfter")) {
-                        line.append(", expires after ").append(action.get("expireAfter"));
-                    }
-                    if (Boolean.TRUE.equals(action.get("dryRun"))) {
-                        line.append(", dry run");
-                    }
-                    out.println(line);
-                    Map<String, Object> params = (Map<String, Object>) action.get("params");
-                    if (!params.isEmpty()) {
-                        StringBuilder text = new StringBuilder("  params    ");
-                        params.forEach((key, value) ->
-                                text.append(' ').append(key).append('=').append(value));
-                        out.println(text);
-                    }
+                out.println("  detection  " + summary(normalized.detection()));
+                switch (decision) {
+                    case Decision.NoAction noAction -> out.println("  action     none");
+                    case Decision.Act act -> printAction(out, act.request());
                 }
                 // With an action, a playbook that did not even match is noise; without one, every
                 // reason is the answer to "why did nothing happen?".
-                List<String> matched = (List<String>) result.get("matched");
-                for (Map<String, String> miss : (List<Map<String, String>>) result.get("notActing")) {
-                    if (action == null || matched.contains(miss.get("playbook"))) {
-                        out.println("  not acting " + miss.get("playbook") + ": " + miss.get("reason"));
+                for (Decision.Miss miss : decision.misses()) {
+                    if (decision instanceof Decision.NoAction
+                            || decision.matchedPlaybooks().contains(miss.playbook())) {
+                        out.println("  not acting " + miss.playbook() + ": " + miss.reason());
                     }
                 }
             }
+        }
+    }
+
+    private static void printAction(PrintWriter out, ActionRequest request) {
+        out.printf(
+                "  playbook   %s, stage %s (occurrence %d)%n",
+                request.playbook(), request.stage(), request.occurrence());
+        StringBuilder line = new StringBuilder("  action     ")
+                .append(request.kind().wireName())
+                .append(" on ")
+                .append(request.target().key())
+                .append(", approval ")
+                .append(request.approval().wireName());
+        if (request.approvalTimeout() != null) {
+            line.append(" within ")
+                    .append(Durations.format(request.approvalTimeout()))
+                    .append(" else ")
+                    .append(request.onApprovalTimeout().wireName());
+        }
+        if (request.expireAfter() != null) {
+            line.append(", expires after ").append(Durations.format(request.expireAfter()));
+        }
+        if (request.dryRun()) {
+            line.append(", dry run");
+        }
+        out.println(line);
+        if (!request.params().isEmpty()) {
+            StringBuilder text = new StringBuilder("  params    ");
+            request.params()
+                    .forEach((key, value) ->
+                            text.append(' ').append(key).append('=').append(value));
+            out.println(text);
         }
     }
 
@@ -259,9 +267,5 @@ final class SimulateCommand implements Callable<Integer> {
             }
         }
         return text.toString();
-    }
-
-    private static String format(Duration duration) {
-        return Durations.format(duration);
     }
 }
