@@ -3,7 +3,6 @@ package dev.stanch.detection;
 import com.google.common.net.InetAddresses;
 import java.net.InetAddress;
 import java.util.Locale;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,15 +12,11 @@ import org.jspecify.annotations.Nullable;
  */
 final class Validation {
 
-    private static final String LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-    private static final Pattern DNS_1123_LABEL = Pattern.compile(LABEL);
-    private static final Pattern DNS_1123_SUBDOMAIN = Pattern.compile(LABEL + "(\\." + LABEL + ")*");
-
     private Validation() {}
 
     /** A namespace name: a DNS-1123 label (lower case alphanumerics and '-', at most 63). */
     static String namespace(String field, String value) {
-        if (value.length() > 63 || !DNS_1123_LABEL.matcher(value).matches()) {
+        if (!KubernetesNames.isDns1123Label(value)) {
             throw new RejectedEvent(field + ": not a valid namespace name (DNS-1123 label): " + Text.quote(value));
         }
         return value;
@@ -29,7 +24,7 @@ final class Validation {
 
     /** A pod name: a DNS-1123 subdomain (labels joined by '.', at most 253). */
     static String pod(String field, String value) {
-        if (value.length() > 253 || !DNS_1123_SUBDOMAIN.matcher(value).matches()) {
+        if (!KubernetesNames.isDns1123Subdomain(value)) {
             throw new RejectedEvent(field + ": not a valid pod name (DNS-1123 subdomain): " + Text.quote(value));
         }
         return value;
@@ -42,11 +37,7 @@ final class Validation {
      * fields}.
      */
     static @Nullable String containerOrNull(@Nullable String value) {
-        return value != null
-                        && value.length() <= 63
-                        && DNS_1123_LABEL.matcher(value).matches()
-                ? value
-                : null;
+        return value != null && KubernetesNames.isDns1123Label(value) ? value : null;
     }
 
     static Target target(

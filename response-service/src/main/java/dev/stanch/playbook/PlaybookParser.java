@@ -1,5 +1,6 @@
 package dev.stanch.playbook;
 
+import dev.stanch.detection.KubernetesNames;
 import dev.stanch.detection.Severity;
 import dev.stanch.detection.Source;
 import java.io.StringReader;
@@ -37,12 +38,8 @@ final class PlaybookParser {
     static final String API_VERSION = "stanch.dev/v1alpha1";
     static final String KIND = "Playbook";
 
-    /** Names end up in labels, metrics and ledger keys: DNS-1123 labels. */
-    private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-
     private static final Pattern DECIMAL = Pattern.compile("[-+]?(0|[1-9][0-9]*)");
 
-    private static final int MAX_NAME_LENGTH = 63;
     private static final Duration MAX_WINDOW = Duration.ofDays(30);
     private static final Duration DEFAULT_WINDOW = Duration.ofHours(1);
     private static final Duration DEFAULT_APPROVAL_TIMEOUT = Duration.ofMinutes(15);
@@ -471,7 +468,8 @@ final class PlaybookParser {
         }
 
         private boolean validName(Fields fields, String key, String value) {
-            if (value.length() > MAX_NAME_LENGTH || !NAME.matcher(value).matches()) {
+            // Names end up in labels, metrics and ledger keys: DNS-1123 labels.
+            if (!KubernetesNames.isDns1123Label(value)) {
                 error(
                         fields.line(key),
                         fields.path(key),
@@ -479,7 +477,7 @@ final class PlaybookParser {
                                 + value
                                 + "\" is not a valid name: lower-case letters, digits and '-', starting and ending"
                                 + " with a letter or digit, at most "
-                                + MAX_NAME_LENGTH
+                                + KubernetesNames.MAX_LABEL_LENGTH
                                 + " characters");
                 return false;
             }
