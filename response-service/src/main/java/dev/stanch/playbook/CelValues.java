@@ -1,7 +1,6 @@
 package dev.stanch.playbook;
 
 import com.google.protobuf.NullValue;
-import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,8 +8,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * JSON values as CEL's runtime represents them: integers as {@code long}, other numbers as {@code
- * double}, null as the protobuf null value; maps and lists converted all the way down.
+ * A detection's fields as CEL's runtime represents them. {@code Detection} already holds them as
+ * plain JSON values with integers as {@code Long} and other numbers as {@code Double}; what is
+ * left is what CEL has no type for: null becomes the protobuf null value, and an integer too large
+ * for 64 bits a {@code double}. Maps and lists are converted all the way down.
  */
 final class CelValues {
 
@@ -29,12 +30,7 @@ final class CelValues {
                 list.forEach(item -> converted.add(of(item)));
                 yield converted;
             }
-            case Integer i -> (long) i;
-            case Short s -> (long) s;
-            case Byte b -> (long) b;
-            case BigInteger big -> big.bitLength() < 64 ? big.longValue() : big.doubleValue();
-            case BigDecimal decimal -> decimal.doubleValue();
-            case Float f -> (double) f;
+            case BigInteger big -> big.doubleValue();
             default -> value;
         };
     }

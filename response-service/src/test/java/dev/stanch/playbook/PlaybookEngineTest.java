@@ -365,4 +365,34 @@ class PlaybookEngineTest {
         assertThat(((Decision.Act) decision).request().playbook()).isEqualTo("outbound-c2");
         assertThat(decision.matchedPlaybooks()).containsExactly("outbound-c2", "trial");
     }
+
+    @Test
+    void fieldsOfEveryJsonShapeAreUsableInConditions() {
+        PlaybookEngine engine = new PlaybookEngine(playbooks("""
+                apiVersion: stanch.dev/v1alpha1
+                kind: Playbook
+                metadata: {name: shapes}
+                spec:
+                  match:
+                    rules: ["*"]
+                    when: >-
+                      detection.fields["unset"] == null
+                      && detection.fields["nested"]["port"] == 443
+                      && detection.fields["list"][1] == "b"
+                      && detection.fields["ratio"] > 0.5
+                      && detection.fields["huge"] > 1.0e19
+                  stages: [{name: a, action: revoke-token}]
+                """));
+        Map<String, Object> fields = new java.util.HashMap<>();
+        fields.put("unset", null);
+        fields.put("nested", Map.of("port", 443));
+        fields.put("list", List.of("a", "b"));
+        fields.put("ratio", 0.75);
+        fields.put("huge", new java.math.BigInteger("18446744073709551615"));
+        Detection detection = new Detection("f", Source.FALCO, "any", Severity.HIGH, T0, POD, null, fields);
+
+        Decision decision = engine.decide(detection, History.empty());
+
+        assertThat(decision).as("%s", decision.misses()).isInstanceOf(Decision.Act.class);
+    }
 }
