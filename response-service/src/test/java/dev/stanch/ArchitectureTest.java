@@ -28,10 +28,11 @@ class ArchitectureTest {
             "detection", Set.of(),
             "playbook", Set.of("detection"),
             "netpol", Set.of(),
+            "action", Set.of("detection", "playbook", "netpol"),
             "cli", Set.of("detection", "playbook", "netpol"));
 
     /** Plain Java: records, sealed types, no framework. */
-    private static final List<String> CORE = List.of("detection", "playbook", "netpol");
+    private static final List<String> CORE = List.of("detection", "playbook", "netpol", "action");
 
     private static JavaClasses classes;
 

@@ -1,0 +1,113 @@
+package dev.stanch.action;
+
+import dev.stanch.netpol.ClusterState;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The objects a plan is computed from, read from the cluster at one moment (or built by hand in a
+ * test). Planners are pure functions of a snapshot: the same snapshot always gives the same plan.
+ *
+ * @param server the API server's version and resources
+ * @param namespaces every namespace (policies select namespaces by label)
+ * @param pods every pod (policies select peers anywhere)
+ * @param networkPolicies every NetworkPolicy
+ * @param adminPolicies AdminNetworkPolicies and their kin, where the cluster has them
+ * @param workloads the controllers that own pods of the target's namespace (ReplicaSets,
+ *     Deployments, StatefulSets, DaemonSets, Jobs, ReplicationControllers)
+ * @param services the Services of the target's namespace
+ * @param serviceAccounts the ServiceAccounts of the target's namespace
+ * @param roleBindings every RoleBinding (one in any namespace may name the account)
+ * @param clusterRoleBindings every ClusterRoleBinding
+ * @param tokenSecrets the legacy token Secrets ({@code kubernetes.io/service-account-token}) of the
+ *     target's namespace, metadata only: Stanch never reads a token
+ */
+public record ClusterSnapshot(
+        ServerInfo server,
+        List<Namespace> namespaces,
+        List<Pod> pods,
+        List<NetworkPolicy> networkPolicies,
+        List<GenericKubernetesResource> adminPolicies,
+        List<HasMetadata> workloads,
+        List<Service> services,
+        List<ServiceAccount> serviceAccounts,
+        List<RoleBinding> roleBindings,
+        List<ClusterRoleBinding> clusterRoleBindings,
+        List<Secret> tokenSecrets) {
+
+    public ClusterSnapshot {
+        Objects.requireNonNull(server, "server");
+        namespaces = List.copyOf(namespaces);
+        pods = List.copyOf(pods);
+        networkPolicies = List.copyOf(networkPolicies);
+        adminPolicies = List.copyOf(adminPolicies);
+        workloads = List.copyOf(workloads);
+        services = List.copyOf(services);
+        serviceAccounts = List.copyOf(serviceAccounts);
+        roleBindings = List.copyOf(roleBindings);
+        clusterRoleBindings = List.copyOf(clusterRoleBindings);
+        tokenSecrets = List.copyOf(tokenSecrets);
+    }
+
+    /** An empty cluster on this server, to add objects to in tests. */
+    public static ClusterSnapshot empty(ServerInfo server) {
+        return new ClusterSnapshot(
+                server, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
+                List.of(), List.of());
+    }
+
+    public Optional<Pod> pod(String namespace, String name) {
+        return find(pods, namespace, name);
+    }
+
+    public Optional<Namespace> namespace(String name) {
+        return namespaces.stream()
+                .filter(n -> name.equals(n.getMetadata().getName()))
+                .findFirst();
+    }
+
+    public Optional<ServiceAccount> serviceAccount(String namespace, String name) {
+        return find(serviceAccounts, namespace, name);
+    }
+
+    /** The pods whose IP (any of them) is this address. */
+    public Optional<Pod> podWithIp(String ip) {
+        return pods.stream()
+                .filter(pod -> pod.getStatus() != null
+                        && (ip.equals(pod.getStatus().getPodIP())
+                                || (pod.getStatus().getPodIPs() != null
+                                        && pod.getStatus().getPodIPs().stream()
+                                                .anyMatch(address -> ip.equals(address.getIp())))))
+                .filter(pod -> pod.getSpec() == null
+                        || !Boolean.TRUE.equals(pod.getSpec().getHostNetwork()))
+                .findFirst();
+    }
+
+    /** The policy engine's view: namespaces, pods and the policies of every tier. */
+    public ClusterState networkState() {
+        List<HasMetadata> objects = new ArrayList<>(namespaces);
+        objects.addAll(pods);
+        objects.addAll(networkPolicies);
+        objects.addAll(adminPolicies);
+        return ClusterState.of(objects);
+    }
+
+    private static <T extends HasMetadata> Optional<T> find(List<T> objects, String namespace, String name) {
+        return objects.stream()
+                .filter(o -> namespace.equals(o.getMetadata().getNamespace())
+                        && name.equals(o.getMetadata().getName()))
+                .findFirst();
+    }
+}
