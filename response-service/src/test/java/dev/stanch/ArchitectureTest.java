@@ -29,6 +29,7 @@ class ArchitectureTest {
             "playbook", Set.of("detection"),
             "netpol", Set.of(),
             "action", Set.of("detection", "playbook", "netpol"),
+            "kubernetes", Set.of("action", "detection", "playbook", "netpol"),
             "cli", Set.of("detection", "playbook", "netpol"));
 
     /** Plain Java: records, sealed types, no framework. */

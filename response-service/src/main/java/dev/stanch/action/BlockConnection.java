@@ -1,12 +1,59 @@
 package dev.stanch.action;
 
+import dev.stanch.netpol.ConnectionSet;
+import dev.stanch.netpol.ConnectivityChange;
+import dev.stanch.netpol.ConnectivityDiff;
+import dev.stanch.netpol.Direction;
+import dev.stanch.netpol.Endpoint;
+import dev.stanch.netpol.IpRange;
+import dev.stanch.netpol.NetpolEngine;
+import dev.stanch.netpol.Protocol;
 import dev.stanch.playbook.ActionKind;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
-/** Work in progress of issue 4: refuses every request until its planner lands. */
+/**
+ * block-connection: cut one flow of one pod — egress to a peer, or ingress from it — and nothing else.
+ *
+ * <p>The pod gets a label of its own (its siblings keep all their traffic) and a NetworkPolicy on
+ * that label allows everything but the flow ({@link BlockPolicies}). That works only while no other
+ * policy allows the flow, because allowed rules add up; the planner proves with the policy engine,
+ * before anything changes, that the flow is cut, that nothing else is lost and nothing is opened.
+ * When a NetworkPolicy cannot do it, an AdminNetworkPolicy {@code Deny} rule can, where the cluster
+ * has the API; otherwise the planner refuses and says why, so that the playbook can escalate.
+ *
+ * <p>Parameters: {@code direction}, {@code protocol}, {@code peerIp}, {@code peerPort} (from the
+ * detection) and {@code granularity}: {@code port} cuts only peer:port where the server supports
+ * {@code endPort} (1.25+), else the whole address — the plan says which.
+ */
 public final class BlockConnection implements ActionType {
 
     static final BlockConnection INSTANCE = new BlockConnection();
+
+    private static final List<RbacRule> RBAC = List.of(
+            RbacRule.of("", "pods", "get,update", "label the pod (and a peer pod) so that one policy selects it alone"),
+            RbacRule.of(
+                    "networking.k8s.io",
+                    "networkpolicies",
+                    "get,create,update,delete",
+                    "create a block's policy, align the pod's other block policies, delete it on rollback"),
+            RbacRule.of(
+                    "policy.networking.k8s.io",
+                    "adminnetworkpolicies",
+                    "get,create,delete",
+                    "deny a flow that a NetworkPolicy already allows, where the cluster has AdminNetworkPolicy"));
 
     private BlockConnection() {}
 
@@ -17,16 +64,512 @@ public final class BlockConnection implements ActionType {
 
     @Override
     public List<RbacRule> rbac() {
-        return List.of();
+        return RBAC;
     }
 
     @Override
     public Planning plan(PlanInput input, ClusterSnapshot cluster) {
-        return new Planning.Refused(Refusal.UNSUPPORTED, kind().wireName() + " is not planned yet");
+        TargetPod.Lookup lookup = TargetPod.find(input, cluster);
+        if (lookup.refusal() != null) {
+            return lookup.refusal();
+        }
+        Pod pod = Objects.requireNonNull(lookup.pod());
+        if (Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
+            return Planning.refuse(
+                    Refusal.UNSUPPORTED,
+                    "pod " + input.namespace() + "/" + input.pod()
+                            + " uses the host's network: NetworkPolicy does not apply to it");
+        }
+        Request request;
+        try {
+            request = Request.of(input.request().params());
+        } catch (IllegalArgumentException e) {
+            return Planning.refuse(Refusal.INVALID, e.getMessage());
+        }
+        Optional<Pod> peerPod = cluster.podWithIp(request.peerIp);
+        if (peerPod.isPresent()) {
+            String peerNamespace = peerPod.get().getMetadata().getNamespace();
+            if (peerPod.get().getMetadata().getUid().equals(pod.getMetadata().getUid())) {
+                return Planning.refuse(Refusal.INVALID, "the peer " + request.peerIp + " is the pod itself");
+            }
+            if (input.safety().isProtected(peerNamespace)) {
+                return Planning.refuse(
+                        Refusal.PROTECTED,
+                        "the peer " + request.peerIp + " is pod " + peerNamespace + "/"
+                                + peerPod.get().getMetadata().getName()
+                                + " in protected namespace " + peerNamespace
+                                + ": Stanch does not label it, and cannot tell it apart otherwise");
+            }
+        }
+        List<String> warnings = new ArrayList<>();
+        boolean byPort = request.port != null && request.granularity.equals("port");
+        if (byPort && !cluster.server().supportsEndPort()) {
+            byPort = false;
+            warnings.add("the API server (" + cluster.server()
+                    + ") has no NetworkPolicy endPort (1.25+): every port of " + request.peerIp
+                    + " is cut, not only " + request.port);
+        } else if (request.granularity.equals("port") && request.port == null) {
+            warnings.add("the detection names no peer port: every port of " + request.peerIp + " is cut");
+        }
+        String actionId = input.actionId();
+        BlockedFlow flow = new BlockedFlow(
+                request.peerIp,
+                peerPod.isPresent() ? StanchLabels.peerLabel(actionId) : null,
+                byPort ? request.protocol : null,
+                byPort ? request.port : null);
+        Flow subject = new Flow(pod, peerPod.orElse(null), request, flow);
+
+        NetpolEngine before = NetpolEngine.index(cluster.networkState());
+        if (subject.harmStopped(before)) {
+            return Planning.refuse(
+                    Refusal.ALREADY_IN_EFFECT,
+                    "the flow " + subject.describe() + " is already denied: " + subject.explain(before)
+                            + " (if it happened anyway, the network plugin does not enforce NetworkPolicy)");
+        }
+
+        List<NetworkPolicy> siblings = siblings(cluster, pod, request.direction);
+        Candidate byNetworkPolicy = networkPolicy(input, cluster, pod, subject, siblings);
+        List<String> problems = byNetworkPolicy.problems(before, subject);
+        Candidate chosen = byNetworkPolicy;
+        if (!problems.isEmpty()) {
+            if (!cluster.server().hasAdminNetworkPolicy()) {
+                return Planning.refuse(
+                        Refusal.UNSUPPORTED,
+                        "a NetworkPolicy cannot cut " + subject.describe() + ": " + String.join("; ", problems)
+                                + "; and the cluster has no API that can deny (looked for "
+                                + ServerInfo.ADMIN_NETWORK_POLICY + ")");
+            }
+            if (request.direction == Direction.INGRESS && peerPod.isEmpty()) {
+                return Planning.refuse(
+                        Refusal.UNSUPPORTED,
+                        "a NetworkPolicy cannot cut " + subject.describe() + ": " + String.join("; ", problems)
+                                + "; and an AdminNetworkPolicy cannot name an external source for ingress");
+            }
+            Candidate byAdminPolicy = adminPolicy(input, cluster, pod, subject, warnings);
+            List<String> adminProblems = byAdminPolicy.problems(before, subject);
+            if (!adminProblems.isEmpty()) {
+                return Planning.refuse(
+                        Refusal.INEFFECTIVE,
+                        "neither a NetworkPolicy (" + String.join("; ", problems) + ") nor an AdminNetworkPolicy ("
+                                + String.join("; ", adminProblems) + ") cuts " + subject.describe());
+            }
+            warnings.add("a NetworkPolicy would not cut the flow (" + String.join("; ", problems)
+                    + "): an AdminNetworkPolicy denies it instead");
+            chosen = byAdminPolicy;
+        }
+
+        warnings.add("a policy stops new connections; an established one may survive where the network"
+                + " plugin keeps connection-tracking entries (Calico, Antrea)");
+        cluster.services().stream()
+                .filter(service -> service.getSpec() != null
+                        && request.peerIp.equals(service.getSpec().getClusterIP()))
+                .forEach(service -> warnings.add("the peer " + request.peerIp + " is the cluster IP of Service "
+                        + service.getMetadata().getName()
+                        + ": network plugins match policies on the endpoints behind it, so the block may not"
+                        + " cut traffic sent to the Service"));
+        peerPod.ifPresent(
+                peer -> warnings.add("the peer is pod " + peer.getMetadata().getNamespace() + "/"
+                        + peer.getMetadata().getName() + ": it gets the label " + StanchLabels.peerLabel(actionId)
+                        + " so that the policy can leave it out"));
+
+        Map<String, Object> params = new LinkedHashMap<>(input.request().params());
+        params.put("granularity", byPort ? "port" : "address");
+        params.put("policy", chosen.policy.getKind());
+        peerPod.ifPresent(peer -> params.put(
+                "peerPod",
+                peer.getMetadata().getNamespace() + "/" + peer.getMetadata().getName()));
+
+        List<HasMetadata> preImages = new ArrayList<>();
+        preImages.add(pod);
+        peerPod.ifPresent(preImages::add);
+        if (chosen == byNetworkPolicy) {
+            preImages.addAll(siblings);
+        }
+        List<Reversibility> reversibility = List.of(Reversibility.reversible(
+                "label " + ObjectRef.of(pod) + " and create " + ObjectRef.of(chosen.policy),
+                "rollback deletes the policy and removes the labels"
+                        + (chosen == byNetworkPolicy ? "; the pod's other block policies are aligned again" : "")));
+        ConnectivityDiff diff = NetpolEngine.diff(before, chosen.after, subject.subjectEndpoint());
+        List<String> lost =
+                diff.losses().stream().map(ConnectivityChange::toString).toList();
+        String summary = "Cut " + subject.describe() + " with " + chosen.policy.getKind() + " "
+                + chosen.policy.getMetadata().getName() + "; the pod keeps all its other traffic.";
+        return new Planning.Planned(new ActionPlan(
+                actionId,
+                kind(),
+                input.request().target(),
+                params,
+                summary,
+                chosen.steps,
+                chosen.undo,
+                preImages,
+                reversibility,
+                lost,
+                List.of(),
+                warnings));
     }
 
     @Override
     public List<String> verify(ActionPlan plan, ClusterSnapshot cluster) {
-        return List.of("not implemented");
+        List<String> problems = new ArrayList<>();
+        Optional<Pod> pod = cluster.pod(plan.target().namespace(), plan.target().pod());
+        if (pod.isEmpty()) {
+            return List.of(
+                    "pod " + plan.target().namespace() + "/" + plan.target().pod() + " is gone");
+        }
+        if (!TargetPod.labels(pod.get()).containsKey(StanchLabels.blockLabel(plan.actionId()))) {
+            problems.add("pod " + plan.target().pod() + " lacks the label " + StanchLabels.blockLabel(plan.actionId()));
+        }
+        String policyName = BlockPolicies.name(plan.actionId());
+        boolean present = "AdminNetworkPolicy".equals(plan.params().get("policy"))
+                ? cluster.adminPolicies().stream()
+                        .anyMatch(
+                                p -> owned(p, policyName, plan.actionId()) && "AdminNetworkPolicy".equals(p.getKind()))
+                : cluster.networkPolicies().stream().anyMatch(p -> owned(p, policyName, plan.actionId()));
+        if (!present) {
+            problems.add(plan.params().get("policy") + " " + policyName + " is missing");
+        }
+        Request request = Request.of(plan.params());
+        Object peerPodName = plan.params().get("peerPod");
+        Pod peerPod = peerPodName == null
+                ? null
+                : cluster.pod(
+                                peerPodName.toString().split("/")[0],
+                                peerPodName.toString().split("/")[1])
+                        .orElse(null);
+        boolean byPort = "port".equals(plan.params().get("granularity"));
+        BlockedFlow flow =
+                new BlockedFlow(request.peerIp, null, byPort ? request.protocol : null, byPort ? request.port : null);
+        Flow subject = new Flow(pod.get(), peerPod, request, flow);
+        NetpolEngine engine = NetpolEngine.index(cluster.networkState());
+        ConnectionSet open = subject.open(engine).intersect(flow.connections());
+        if (!open.isEmpty()) {
+            problems.add("the policy engine still allows " + open + " for " + subject.describe() + ": "
+                    + subject.explain(engine));
+        }
+        return problems;
+    }
+
+    private static boolean owned(HasMetadata object, String name, String actionId) {
+        Map<String, String> labels = object.getMetadata().getLabels();
+        return name.equals(object.getMetadata().getName())
+                && labels != null
+                && actionId.equals(labels.get(StanchLabels.ACTION_ID));
+    }
+
+    /** The NetworkPolicies that cut other flows of this pod in this direction. */
+    private static List<NetworkPolicy> siblings(ClusterSnapshot cluster, Pod pod, Direction direction) {
+        return cluster.networkPolicies().stream()
+                .filter(policy -> {
+                    Map<String, String> labels = policy.getMetadata().getLabels();
+                    return labels != null
+                            && StanchLabels.MANAGED_BY_VALUE.equals(labels.get(StanchLabels.MANAGED_BY))
+                            && pod.getMetadata().getUid().equals(labels.get(StanchLabels.POD_UID))
+                            && direction.word().equals(labels.get(StanchLabels.DIRECTION))
+                            && pod.getMetadata()
+                                    .getNamespace()
+                                    .equals(policy.getMetadata().getNamespace());
+                })
+                .toList();
+    }
+
+    /**
+     * One way to cut the flow: the policy, the steps, and the cluster as it would be.
+     *
+     * @param policy the policy created
+     * @param steps the apply steps
+     * @param undo the rollback steps
+     * @param after the policy engine over the cluster with the steps applied
+     */
+    private record Candidate(HasMetadata policy, List<Step> steps, List<Step> undo, NetpolEngine after) {
+
+        /** Why this candidate would not do: the flow stays open, or other flows change. */
+        List<String> problems(NetpolEngine before, Flow flow) {
+            List<String> problems = new ArrayList<>();
+            ConnectionSet open = flow.open(after).intersect(flow.blocked.connections());
+            if (!open.isEmpty()) {
+                problems.add("the flow stays open (" + flow.explain(after) + ")");
+            }
+            ConnectivityDiff diff = NetpolEngine.diff(before, after, flow.subjectEndpoint());
+            for (ConnectivityChange change : diff.changes()) {
+                if (!change.gained().isEmpty()) {
+                    problems.add("it would open " + change);
+                } else if (!change.lost().isEmpty()
+                        && (change.direction() != flow.request.direction
+                                || !flow.isPeer(change.peer())
+                                || !change.lost()
+                                        .minus(flow.blocked.connections())
+                                        .isEmpty())) {
+                    problems.add("it would also cut " + change);
+                }
+            }
+            return problems;
+        }
+    }
+
+    private static Candidate networkPolicy(
+            PlanInput input, ClusterSnapshot cluster, Pod pod, Flow flow, List<NetworkPolicy> siblings) {
+        String actionId = input.actionId();
+        String uid = pod.getMetadata().getUid();
+        Direction direction = flow.request.direction;
+        List<BlockedFlow> flows = new ArrayList<>();
+        siblings.forEach(sibling -> flows.add(BlockedFlow.decode(BlockPolicies.blockedFlowOf(sibling))));
+        flows.add(flow.blocked);
+        NetworkPolicy policy = BlockPolicies.policy(input.namespace(), actionId, uid, direction, flow.blocked, flows);
+
+        List<NetworkPolicy> policies = new ArrayList<>(cluster.networkPolicies());
+        policies.removeAll(siblings);
+        siblings.forEach(sibling -> policies.add(new NetworkPolicyBuilder(sibling)
+                .withSpec(BlockPolicies.alignedSpec(
+                        sibling, flows.stream().map(BlockedFlow::encode).toList()))
+                .build()));
+        policies.add(policy);
+        ClusterSnapshot after = labelled(cluster, actionId, pod, flow.peer);
+        after = new ClusterSnapshot(
+                after.server(),
+                after.namespaces(),
+                after.pods(),
+                policies,
+                after.adminPolicies(),
+                after.workloads(),
+                after.services(),
+                after.serviceAccounts(),
+                after.roleBindings(),
+                after.clusterRoleBindings(),
+                after.tokenSecrets());
+
+        ObjectRef podRef = ObjectRef.of(pod);
+        Step.SyncBlockPolicies sync = new Step.SyncBlockPolicies(podRef, uid, direction);
+        List<Step> steps = new ArrayList<>(label(actionId, pod, flow.peer));
+        steps.add(new Step.Create(policy));
+        steps.add(sync);
+        List<Step> undo = new ArrayList<>();
+        undo.add(new Step.DeleteOwned(ObjectRef.of(policy), actionId));
+        undo.add(sync);
+        undo.addAll(unlabel(actionId, pod, flow.peer));
+        return new Candidate(policy, steps, undo, NetpolEngine.index(after.networkState()));
+    }
+
+    private static Candidate adminPolicy(
+            PlanInput input, ClusterSnapshot cluster, Pod pod, Flow flow, List<String> warnings) {
+        String actionId = input.actionId();
+        int lowest = cluster.adminPolicies().stream()
+                .filter(p -> "AdminNetworkPolicy".equals(p.getKind()))
+                .map(p -> p.getAdditionalProperties().get("spec"))
+                .filter(Map.class::isInstance)
+                .map(spec -> ((Map<?, ?>) spec).get("priority"))
+                .filter(Number.class::isInstance)
+                .mapToInt(priority -> ((Number) priority).intValue())
+                .min()
+                .orElse(1);
+        int priority = Math.max(0, lowest - 1);
+        if (priority == lowest) {
+            warnings.add("another AdminNetworkPolicy has priority 0 too: the order of two policies of equal"
+                    + " priority is up to the network plugin");
+        }
+        GenericKubernetesResource policy = AdminPolicies.block(
+                input.namespace(), actionId, flow.request.direction, flow.blocked, priority, flow.peer);
+        List<GenericKubernetesResource> policies = new ArrayList<>(cluster.adminPolicies());
+        policies.add(policy);
+        ClusterSnapshot labelled = labelled(cluster, actionId, pod, flow.peer);
+        ClusterSnapshot after = new ClusterSnapshot(
+                labelled.server(),
+                labelled.namespaces(),
+                labelled.pods(),
+                labelled.networkPolicies(),
+                policies,
+                labelled.workloads(),
+                labelled.services(),
+                labelled.serviceAccounts(),
+                labelled.roleBindings(),
+                labelled.clusterRoleBindings(),
+                labelled.tokenSecrets());
+        List<Step> steps = new ArrayList<>(label(actionId, pod, flow.peer));
+        steps.add(new Step.Create(policy));
+        List<Step> undo = new ArrayList<>();
+        undo.add(new Step.DeleteOwned(ObjectRef.of(policy), actionId));
+        undo.addAll(unlabel(actionId, pod, flow.peer));
+        return new Candidate(policy, steps, undo, NetpolEngine.index(after.networkState()));
+    }
+
+    private static List<Step> label(String actionId, Pod pod, @Nullable Pod peer) {
+        List<Step> steps = new ArrayList<>();
+        steps.add(Step.Relabel.labels(ObjectRef.of(pod), Map.of(StanchLabels.blockLabel(actionId), "true"), Set.of()));
+        if (peer != null) {
+            steps.add(Step.Relabel.labels(
+                    ObjectRef.of(peer), Map.of(StanchLabels.peerLabel(actionId), "true"), Set.of()));
+        }
+        return steps;
+    }
+
+    private static List<Step> unlabel(String actionId, Pod pod, @Nullable Pod peer) {
+        List<Step> steps = new ArrayList<>();
+        steps.add(Step.Relabel.labels(ObjectRef.of(pod), Map.of(), Set.of(StanchLabels.blockLabel(actionId))));
+        if (peer != null) {
+            steps.add(Step.Relabel.labels(ObjectRef.of(peer), Map.of(), Set.of(StanchLabels.peerLabel(actionId))));
+        }
+        return steps;
+    }
+
+    /** The snapshot with the pod (and peer pod) carrying the block's labels. */
+    private static ClusterSnapshot labelled(ClusterSnapshot cluster, String actionId, Pod pod, @Nullable Pod peer) {
+        List<Pod> pods = cluster.pods().stream()
+                .map(p -> {
+                    if (p == pod) {
+                        return withLabel(p, StanchLabels.blockLabel(actionId));
+                    }
+                    if (p == peer) {
+                        return withLabel(p, StanchLabels.peerLabel(actionId));
+                    }
+                    return p;
+                })
+                .toList();
+        return new ClusterSnapshot(
+                cluster.server(),
+                cluster.namespaces(),
+                pods,
+                cluster.networkPolicies(),
+                cluster.adminPolicies(),
+                cluster.workloads(),
+                cluster.services(),
+                cluster.serviceAccounts(),
+                cluster.roleBindings(),
+                cluster.clusterRoleBindings(),
+                cluster.tokenSecrets());
+    }
+
+    private static Pod withLabel(Pod pod, String key) {
+        return new io.fabric8.kubernetes.api.model.PodBuilder(pod)
+                .editMetadata()
+                .addToLabels(key, "true")
+                .endMetadata()
+                .build();
+    }
+
+    /**
+     * The parameters of a block, checked.
+     *
+     * @param direction egress or ingress
+     * @param protocol the protocol
+     * @param peerIp the peer's address, canonical
+     * @param port the peer's port, if known
+     * @param granularity {@code port} or {@code address}, as asked
+     */
+    private record Request(
+            Direction direction,
+            Protocol protocol,
+            String peerIp,
+            @Nullable Integer port,
+            String granularity) {
+
+        static Request of(Map<String, Object> params) {
+            Object direction = params.get("direction");
+            Object protocol = params.get("protocol");
+            Object peerIp = params.get("peerIp");
+            if (direction == null || protocol == null || peerIp == null) {
+                throw new IllegalArgumentException(
+                        "block-connection needs direction, protocol and peerIp from the detection's connection");
+            }
+            Direction dir = switch (direction.toString()) {
+                case "egress" -> Direction.EGRESS;
+                case "ingress" -> Direction.INGRESS;
+                default -> throw new IllegalArgumentException("direction must be egress or ingress: " + direction);
+            };
+            Protocol proto;
+            try {
+                proto = Protocol.valueOf(protocol.toString().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("protocol must be tcp, udp or sctp: " + protocol, e);
+            }
+            String ip;
+            try {
+                ip = BlockedFlow.canonical(peerIp.toString());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("peerIp is not an IP address: '" + peerIp + "'", e);
+            }
+            if (ip.equals("0.0.0.0") || ip.equals("::")) {
+                throw new IllegalArgumentException(
+                        "the peer is " + ip + " (a listening socket): there is no single peer to cut");
+            }
+            Object portValue = params.get("peerPort");
+            Integer port = null;
+            if (portValue != null) {
+                if (!(portValue instanceof Number number) || number.longValue() < 1 || number.longValue() > 65535) {
+                    throw new IllegalArgumentException("peerPort must be 1-65535: " + portValue);
+                }
+                port = number.intValue();
+            }
+            Object granularity = params.getOrDefault("granularity", "port");
+            if (!granularity.equals("port") && !granularity.equals("address")) {
+                throw new IllegalArgumentException("granularity must be port or address: " + granularity);
+            }
+            return new Request(dir, proto, ip, port, granularity.toString());
+        }
+    }
+
+    /**
+     * The flow being cut, between the pod and its peer, as the policy engine names them.
+     *
+     * @param pod the pod acted on
+     * @param peer the peer, when it is a pod
+     * @param request the parameters
+     * @param blocked what the block cuts
+     */
+    private record Flow(Pod pod, @Nullable Pod peer, Request request, BlockedFlow blocked) {
+
+        Endpoint subjectEndpoint() {
+            return Endpoint.pod(
+                    pod.getMetadata().getNamespace(), pod.getMetadata().getName());
+        }
+
+        Endpoint peerEndpoint() {
+            return peer == null
+                    ? Endpoint.address(request.peerIp)
+                    : Endpoint.pod(
+                            peer.getMetadata().getNamespace(),
+                            peer.getMetadata().getName());
+        }
+
+        boolean isPeer(Endpoint endpoint) {
+            return switch (endpoint) {
+                // A pod peer's address is in the policy's ipBlock except too (for plugins whose
+                // ipBlocks match pod IPs); the engine reports that as an external address.
+                case Endpoint.External external -> external.range().equals(IpRange.address(request.peerIp));
+                case Endpoint.Pod other ->
+                    peer != null
+                            && other.namespace().equals(peer.getMetadata().getNamespace())
+                            && other.name().equals(peer.getMetadata().getName());
+                case Endpoint.Workload workload -> false;
+            };
+        }
+
+        /** What the engine allows between the two ends, in the flow's direction. */
+        ConnectionSet open(NetpolEngine engine) {
+            return request.direction == Direction.EGRESS
+                    ? engine.connections(subjectEndpoint(), peerEndpoint())
+                    : engine.connections(peerEndpoint(), subjectEndpoint());
+        }
+
+        /** True when what the detection saw can no longer happen. */
+        boolean harmStopped(NetpolEngine engine) {
+            ConnectionSet open = open(engine);
+            return request.port == null ? open.isEmpty() : !open.contains(request.protocol, request.port);
+        }
+
+        String explain(NetpolEngine engine) {
+            int port = request.port == null ? 1 : request.port;
+            return (request.direction == Direction.EGRESS
+                            ? engine.allowed(subjectEndpoint(), peerEndpoint(), request.protocol, port)
+                            : engine.allowed(peerEndpoint(), subjectEndpoint(), request.protocol, port))
+                    .explain();
+        }
+
+        String describe() {
+            String peerText = request.peerIp + (request.port == null ? "" : ":" + request.port) + " ("
+                    + request.protocol.name() + ")";
+            String podText =
+                    pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+            return request.direction == Direction.EGRESS ? podText + " -> " + peerText : peerText + " -> " + podText;
+        }
     }
 }

@@ -8,11 +8,11 @@ public final class ClusterRead {
     private ClusterRead() {}
 
     public static final List<RbacRule> RBAC = List.of(
-            RbacRule.of("", "namespaces", "get,list", "namespace labels: policies select namespaces by label"),
-            RbacRule.of("", "pods", "get,list", "the target, its peers, and every pod a policy may select"),
+            RbacRule.of("", "namespaces", "list", "namespace labels: policies select namespaces by label"),
+            RbacRule.of("", "pods", "list", "the target, its peers, and every pod a policy may select"),
             RbacRule.of("networking.k8s.io", "networkpolicies", "list", "the policies that decide a flow today"),
             RbacRule.of("", "services", "list", "the Services that select a pod to quarantine"),
-            RbacRule.of("", "serviceaccounts", "get", "the target pod's service account"),
+            RbacRule.of("", "serviceaccounts", "list", "the target pod's service account"),
             RbacRule.of("", "secrets", "list", "the account's legacy token Secrets (metadata only is used)"),
             RbacRule.of("rbac.authorization.k8s.io", "rolebindings", "list", "bindings that name the account"),
             RbacRule.of("rbac.authorization.k8s.io", "clusterrolebindings", "list", "bindings that name the account"),
@@ -20,5 +20,15 @@ public final class ClusterRead {
             RbacRule.of("apps", "statefulsets", "list", "a pod's owner: selector and ready replicas"),
             RbacRule.of("apps", "daemonsets", "list", "a pod's owner: selector and ready replicas"),
             RbacRule.of("", "replicationcontrollers", "list", "a pod's owner: selector and ready replicas"),
-            RbacRule.of("batch", "jobs", "list", "a pod's owner: selector"));
+            RbacRule.of("batch", "jobs", "list", "a pod's owner: selector"),
+            RbacRule.of(
+                    "policy.networking.k8s.io",
+                    "adminnetworkpolicies",
+                    "list",
+                    "admin-tier policies decide before NetworkPolicies, where the cluster has them"),
+            RbacRule.of(
+                    "policy.networking.k8s.io",
+                    "baselineadminnetworkpolicies",
+                    "list",
+                    "baseline-tier policies decide after NetworkPolicies, where the cluster has them"));
 }

@@ -122,6 +122,16 @@ public sealed interface Step {
             subjects = List.copyOf(subjects);
         }
 
+        /** True when this step removes that subject (kind, name, namespace and API group alike). */
+        public boolean names(Subject subject) {
+            return subjects.stream().anyMatch(s -> Subjects.same(s, subject));
+        }
+
+        /** True when two subjects are the same: kind, name, namespace and API group. */
+        public static boolean same(Subject a, Subject b) {
+            return Subjects.same(a, b);
+        }
+
         @Override
         public String describe() {
             return "remove " + Subjects.describe(subjects) + " from " + object;

@@ -1,0 +1,154 @@
+package dev.stanch.kubernetes;
+
+import dev.stanch.action.ClusterSnapshot;
+import dev.stanch.action.ServerInfo;
+import io.fabric8.kubernetes.api.model.APIResourceList;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.VersionInfo;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Reads the {@link ClusterSnapshot} a plan is computed from: the whole network picture (namespaces,
+ * pods, policies of every tier) and, in the target's namespace, what owns, serves and authorizes
+ * its pods. Needs exactly {@link dev.stanch.action.ClusterRead#RBAC}.
+ */
+public final class ClusterReader {
+
+    private static final String TOKEN_SECRET_TYPE = "kubernetes.io/service-account-token";
+
+    private final KubernetesClient client;
+
+    public ClusterReader(KubernetesClient client) {
+        this.client = client;
+    }
+
+    /** The server's version and whether it serves the deny-capable policy API. */
+    public ServerInfo server() {
+        VersionInfo version = call("read the server version", client::getKubernetesVersion);
+        Set<String> resources = new HashSet<>();
+        try {
+            APIResourceList list = client.getApiResources("policy.networking.k8s.io/v1alpha1");
+            if (list != null) {
+                list.getResources().stream()
+                        .filter(resource -> !resource.getName().contains("/"))
+                        .forEach(resource -> resources.add("policy.networking.k8s.io/v1alpha1/" + resource.getKind()));
+            }
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw KubernetesFailure.of("discover policy.networking.k8s.io/v1alpha1", e);
+            }
+        }
+        return new ServerInfo(number(version.getMajor()), number(version.getMinor()), resources);
+    }
+
+    /** Everything the planners and verifiers of an action on a pod of this namespace look at. */
+    public ClusterSnapshot read(String namespace) {
+        ServerInfo server = server();
+        List<GenericKubernetesResource> adminPolicies = new ArrayList<>();
+        if (server.hasAdminNetworkPolicy()) {
+            adminPolicies.addAll(call(
+                    "list AdminNetworkPolicies",
+                    () -> client.genericKubernetesResources(Kinds.ADMIN_NETWORK_POLICY)
+                            .list()
+                            .getItems()));
+            if (server.resources().contains("policy.networking.k8s.io/v1alpha1/BaselineAdminNetworkPolicy")) {
+                adminPolicies.addAll(call(
+                        "list BaselineAdminNetworkPolicies",
+                        () -> client.genericKubernetesResources(Kinds.BASELINE_ADMIN_NETWORK_POLICY)
+                                .list()
+                                .getItems()));
+            }
+        }
+        List<HasMetadata> workloads = new ArrayList<>();
+        workloads.addAll(call(
+                "list ReplicaSets",
+                () -> client.apps().replicaSets().inNamespace(namespace).list().getItems()));
+        workloads.addAll(call(
+                "list StatefulSets",
+                () -> client.apps().statefulSets().inNamespace(namespace).list().getItems()));
+        workloads.addAll(call(
+                "list DaemonSets",
+                () -> client.apps().daemonSets().inNamespace(namespace).list().getItems()));
+        workloads.addAll(call(
+                "list ReplicationControllers",
+                () -> client.replicationControllers()
+                        .inNamespace(namespace)
+                        .list()
+                        .getItems()));
+        workloads.addAll(call(
+                "list Jobs",
+                () -> client.batch().v1().jobs().inNamespace(namespace).list().getItems()));
+        // Listing returns the token too: it is dropped here, so that no plan, log or ledger row holds it.
+        List<Secret> tokenSecrets = call(
+                        "list token Secrets",
+                        () -> client.secrets()
+                                .inNamespace(namespace)
+                                .withField("type", TOKEN_SECRET_TYPE)
+                                .list()
+                                .getItems())
+                .stream()
+                .filter(secret -> TOKEN_SECRET_TYPE.equals(secret.getType()))
+                .map(secret -> new SecretBuilder(secret)
+                        .withData(null)
+                        .withStringData(null)
+                        .build())
+                .toList();
+        return new ClusterSnapshot(
+                server,
+                call("list namespaces", () -> client.namespaces().list().getItems()),
+                call("list pods", () -> client.pods().inAnyNamespace().list().getItems()),
+                call(
+                        "list NetworkPolicies",
+                        () -> client.network()
+                                .v1()
+                                .networkPolicies()
+                                .inAnyNamespace()
+                                .list()
+                                .getItems()),
+                adminPolicies,
+                workloads,
+                call(
+                        "list Services",
+                        () -> client.services().inNamespace(namespace).list().getItems()),
+                call(
+                        "list ServiceAccounts",
+                        () -> client.serviceAccounts()
+                                .inNamespace(namespace)
+                                .list()
+                                .getItems()),
+                call(
+                        "list RoleBindings",
+                        () -> client.rbac()
+                                .roleBindings()
+                                .inAnyNamespace()
+                                .list()
+                                .getItems()),
+                call(
+                        "list ClusterRoleBindings",
+                        () -> client.rbac().clusterRoleBindings().list().getItems()),
+                tokenSecrets);
+    }
+
+    static <T> T call(String doing, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (KubernetesClientException e) {
+            throw KubernetesFailure.of(doing, e);
+        }
+    }
+
+    /** "20", or "20+" as managed offerings report it. */
+    private static int number(String value) {
+        String digits = value == null ? "" : value.replaceAll("[^0-9].*$", "");
+        return digits.isEmpty() ? 0 : Integer.parseInt(digits);
+    }
+}

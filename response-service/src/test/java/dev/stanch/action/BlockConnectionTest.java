@@ -1,0 +1,439 @@
+package dev.stanch.action;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stanch.detection.Target;
+import dev.stanch.netpol.ConnectivityChange;
+import dev.stanch.netpol.ConnectivityDiff;
+import dev.stanch.netpol.Endpoint;
+import dev.stanch.netpol.NetpolEngine;
+import dev.stanch.netpol.Protocol;
+import dev.stanch.playbook.ActionKind;
+import dev.stanch.playbook.ActionRequest;
+import dev.stanch.playbook.Approval;
+import dev.stanch.playbook.OnApprovalTimeout;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+
+class BlockConnectionTest {
+
+    private static final ServerInfo V1_20 = ServerInfo.of(1, 20);
+    private static final ServerInfo V1_30 = ServerInfo.of(1, 30);
+    private static final ServerInfo V1_30_ANP = ServerInfo.of(1, 30, ServerInfo.ADMIN_NETWORK_POLICY);
+    private static final String C2 = "203.0.113.7";
+
+    // ------------------------------------------------------------------ fixtures
+
+    static Namespace namespace(String name) {
+        return new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withLabels(Map.of("kubernetes.io/metadata.name", name))
+                .endMetadata()
+                .build();
+    }
+
+    static Pod pod(String namespace, String name, String ip, Map<String, String> labels) {
+        return new PodBuilder()
+                .withNewMetadata()
+                .withNamespace(namespace)
+                .withName(name)
+                .withUid("uid-" + name)
+                .withLabels(labels)
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("main")
+                .withImage("example/" + name)
+                .endContainer()
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .withPodIP(ip)
+                .endStatus()
+                .build();
+    }
+
+    /** shop: two web pods (one workload by labels), a db; other: a client; kube-system: dns. */
+    static ClusterSnapshot shop(ServerInfo server, HasMetadata... more) {
+        List<Namespace> namespaces =
+                List.of(namespace("shop"), namespace("other"), namespace("kube-system"), namespace("stanch"));
+        List<Pod> pods = List.of(
+                pod("shop", "web-1", "10.0.0.11", Map.of("app", "web")),
+                pod("shop", "web-2", "10.0.0.12", Map.of("app", "web")),
+                pod("shop", "db-0", "10.0.0.20", Map.of("app", "db")),
+                pod("other", "client", "10.0.1.5", Map.of("app", "client")),
+                pod("kube-system", "dns", "10.0.9.9", Map.of("k8s-app", "dns")),
+                pod("stanch", "stanch-0", "10.0.8.8", Map.of("app.kubernetes.io/name", "stanch")));
+        ClusterSnapshot empty = ClusterSnapshot.empty(server);
+        List<NetworkPolicy> policies = java.util.Arrays.stream(more)
+                .filter(NetworkPolicy.class::isInstance)
+                .map(NetworkPolicy.class::cast)
+                .toList();
+        List<GenericKubernetesResource> admin = java.util.Arrays.stream(more)
+                .filter(GenericKubernetesResource.class::isInstance)
+                .map(GenericKubernetesResource.class::cast)
+                .toList();
+        return new ClusterSnapshot(
+                server,
+                namespaces,
+                pods,
+                policies,
+                admin,
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                empty.tokenSecrets());
+    }
+
+    static PlanInput block(
+            String id, String pod, String direction, String peer, @Nullable Integer port, String granularity) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("granularity", granularity);
+        params.put("direction", direction);
+        params.put("protocol", "tcp");
+        params.put("peerIp", peer);
+        if (port != null) {
+            params.put("peerPort", port);
+        }
+        return new PlanInput(
+                id,
+                new ActionRequest(
+                        "outbound-c2",
+                        "cut",
+                        1,
+                        ActionKind.BLOCK_CONNECTION,
+                        new Target(pod.split("/")[0], pod.split("/")[1], null),
+                        params,
+                        Approval.AUTO,
+                        null,
+                        OnApprovalTimeout.REJECT,
+                        null,
+                        false),
+                Safety.defaults());
+    }
+
+    static ActionPlan planned(Planning planning) {
+        assertThat(planning).isInstanceOf(Planning.Planned.class);
+        return ((Planning.Planned) planning).plan();
+    }
+
+    static Planning.Refused refused(Planning planning) {
+        assertThat(planning).isInstanceOf(Planning.Refused.class);
+        return (Planning.Refused) planning;
+    }
+
+    static ConnectivityDiff diff(ClusterSnapshot before, ClusterSnapshot after, Endpoint subject) {
+        return NetpolEngine.diff(
+                NetpolEngine.index(before.networkState()), NetpolEngine.index(after.networkState()), subject);
+    }
+
+    static boolean allowed(ClusterSnapshot cluster, Endpoint from, Endpoint to, int port) {
+        return NetpolEngine.index(cluster.networkState())
+                .allowed(from, to, Protocol.TCP, port)
+                .allowed();
+    }
+
+    private static final Endpoint WEB_1 = Endpoint.pod("shop", "web-1");
+    private static final Endpoint WEB_2 = Endpoint.pod("shop", "web-2");
+    private static final Endpoint DB = Endpoint.pod("shop", "db-0");
+
+    // ------------------------------------------------------------------ tests
+
+    @Test
+    void cutsAnExternalAddressOfOnePodAndNothingElse() {
+        ClusterSnapshot before = shop(V1_20);
+        ActionPlan plan =
+                planned(BlockConnection.INSTANCE.plan(block("a1", "shop/web-1", "egress", C2, 4444, "port"), before));
+
+        assertThat(plan.params()).containsEntry("granularity", "address").containsEntry("policy", "NetworkPolicy");
+        assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).contains("no NetworkPolicy endPort (1.25+)"));
+        assertThat(plan.steps())
+                .map(Step::describe)
+                .containsExactly(
+                        "relabel Pod shop/web-1: +label block.stanch.dev/a1=true",
+                        "create NetworkPolicy shop/stanch-block-a1",
+                        "align the other egress block policies of Pod shop/web-1 so that none allows what another cuts");
+        assertThat(plan.undo())
+                .map(Step::describe)
+                .containsExactly(
+                        "delete NetworkPolicy shop/stanch-block-a1 (created by this action)",
+                        "align the other egress block policies of Pod shop/web-1 so that none allows what another cuts",
+                        "relabel Pod shop/web-1: -label block.stanch.dev/a1");
+        NetworkPolicy policy = (NetworkPolicy) ((Step.Create) plan.steps().get(1)).manifest();
+        assertThat(policy.getMetadata().getLabels())
+                .containsEntry("app.kubernetes.io/managed-by", "stanch")
+                .containsEntry("stanch.dev/action-id", "a1")
+                .containsEntry("stanch.dev/pod-uid", "uid-web-1")
+                .containsEntry("stanch.dev/direction", "egress");
+        assertThat(policy.getMetadata().getAnnotations()).containsEntry("stanch.dev/blocked-flow", C2 + " * *");
+        assertThat(policy.getSpec().getPodSelector().getMatchLabels())
+                .containsExactly(Map.entry("block.stanch.dev/a1", "true"));
+        assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Egress");
+        assertThat(policy.getSpec().getEgress()).hasSize(1);
+        var to = policy.getSpec().getEgress().getFirst().getTo();
+        assertThat(to.get(0).getIpBlock().getCidr()).isEqualTo("0.0.0.0/0");
+        assertThat(to.get(0).getIpBlock().getExcept()).containsExactly(C2 + "/32");
+        assertThat(to.get(1).getIpBlock().getCidr()).isEqualTo("::/0");
+        assertThat(to.get(2).getNamespaceSelector()).isEqualTo(new LabelSelector());
+        assertThat(policy.getSpec().getEgress().getFirst().getPorts()).isEmpty();
+
+        ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps());
+        assertThat(allowed(after, WEB_1, Endpoint.address(C2), 4444)).isFalse();
+        assertThat(allowed(after, WEB_1, Endpoint.address(C2), 443)).isFalse();
+        assertThat(allowed(after, WEB_1, Endpoint.address("203.0.113.8"), 4444)).isTrue();
+        assertThat(allowed(after, WEB_1, DB, 5432)).isTrue();
+        assertThat(allowed(after, WEB_2, Endpoint.address(C2), 4444)).isTrue();
+        ConnectivityDiff web1 = diff(before, after, WEB_1);
+        assertThat(web1.gains()).isEmpty();
+        assertThat(web1.losses()).singleElement().satisfies(change -> {
+            assertThat(change.peer()).isEqualTo(Endpoint.address(C2));
+            assertThat(change.lost().isAll()).isTrue();
+        });
+        assertThat(diff(before, after, WEB_2).isEmpty()).isTrue();
+        assertThat(plan.connectivityLost())
+                .containsExactly(web1.losses().getFirst().toString());
+        assertThat(plan.fullyReversible()).isTrue();
+
+        assertThat(BlockConnection.INSTANCE.verify(plan, before)).isNotEmpty();
+        assertThat(BlockConnection.INSTANCE.verify(plan, after)).isEmpty();
+        ClusterSnapshot rolledBack = ClusterSimulator.apply(after, plan.undo());
+        assertThat(rolledBack).isEqualTo(before);
+    }
+
+    @Test
+    void cutsOnlyThePortWhereTheServerHasEndPort() {
+        ClusterSnapshot before = shop(V1_30);
+        ActionPlan plan =
+                planned(BlockConnection.INSTANCE.plan(block("a2", "shop/web-1", "egress", C2, 4444, "port"), before));
+
+        assertThat(plan.params()).containsEntry("granularity", "port");
+        NetworkPolicy policy = (NetworkPolicy) ((Step.Create) plan.steps().get(1)).manifest();
+        List<NetworkPolicyPort> ports = policy.getSpec().getEgress().get(1).getPorts();
+        assertThat(ports)
+                .extracting(p -> p.getProtocol() + " "
+                        + (p.getPort() == null ? null : p.getPort().getIntVal()) + "-" + p.getEndPort())
+                .containsExactly("TCP 1-4443", "TCP 4445-65535", "UDP null-null", "SCTP null-null");
+        assertThat(policy.getSpec()
+                        .getEgress()
+                        .get(1)
+                        .getTo()
+                        .getFirst()
+                        .getIpBlock()
+                        .getCidr())
+                .isEqualTo(C2 + "/32");
+
+        ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps());
+        assertThat(allowed(after, WEB_1, Endpoint.address(C2), 4444)).isFalse();
+        assertThat(allowed(after, WEB_1, Endpoint.address(C2), 443)).isTrue();
+        ConnectivityDiff web1 = diff(before, after, WEB_1);
+        assertThat(web1.gains()).isEmpty();
+        assertThat(web1.losses())
+                .singleElement()
+                .satisfies(change -> assertThat(change.lost().toString()).isEqualTo("TCP 4444"));
+    }
+
+    @Test
+    void aPodPeerGetsALabelSoThatOnlyItIsLeftOut() {
+        ClusterSnapshot before = shop(V1_20);
+        ActionPlan plan = planned(BlockConnection.INSTANCE.plan(
+                block("a3", "shop/web-1", "egress", "10.0.0.20", 5432, "address"), before));
+
+        assertThat(plan.params()).containsEntry("peerPod", "shop/db-0");
+        assertThat(plan.steps()).map(Step::describe).contains("relabel Pod shop/db-0: +label peer.stanch.dev/a3=true");
+        ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps());
+        assertThat(allowed(after, WEB_1, DB, 5432)).isFalse();
+        assertThat(allowed(after, WEB_2, DB, 5432)).isTrue();
+        assertThat(allowed(after, WEB_1, Endpoint.pod("other", "client"), 80)).isTrue();
+        ConnectivityDiff web1 = diff(before, after, WEB_1);
+        assertThat(web1.gains()).isEmpty();
+        // The peer's address is cut too, for network plugins whose ipBlocks match pod IPs.
+        assertThat(web1.losses())
+                .extracting(ConnectivityChange::peer)
+                .containsExactlyInAnyOrder(DB, Endpoint.address("10.0.0.20"));
+        assertThat(BlockConnection.INSTANCE.verify(plan, after)).isEmpty();
+        assertThat(ClusterSimulator.apply(after, plan.undo())).isEqualTo(before);
+    }
+
+    @Test
+    void cutsIngressFromOnePeer() {
+        ClusterSnapshot before = shop(V1_20);
+        ActionPlan plan = planned(BlockConnection.INSTANCE.plan(
+                block("a4", "shop/db-0", "ingress", "10.0.0.11", 5432, "address"), before));
+
+        NetworkPolicy policy = (NetworkPolicy) ((Step.Create) plan.steps().get(2)).manifest();
+        assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
+        ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps());
+        assertThat(allowed(after, WEB_1, DB, 5432)).isFalse();
+        assertThat(allowed(after, WEB_2, DB, 5432)).isTrue();
+        assertThat(allowed(after, DB, WEB_1, 8080)).isTrue();
+        ConnectivityDiff db = diff(before, after, DB);
+        assertThat(db.gains()).isEmpty();
+        assertThat(db.losses())
+                .extracting(ConnectivityChange::peer)
+                .containsExactlyInAnyOrder(WEB_1, Endpoint.address("10.0.0.11"));
+    }
+
+    @Test
+    void blocksOnOnePodCoexistAndRollBackAlone() {
+        ClusterSnapshot start = shop(V1_20);
+        ActionPlan first =
+                planned(BlockConnection.INSTANCE.plan(block("b1", "shop/web-1", "egress", C2, 4444, "address"), start));
+        ClusterSnapshot one = ClusterSimulator.apply(start, first.steps());
+        ActionPlan second = planned(
+                BlockConnection.INSTANCE.plan(block("b2", "shop/web-1", "egress", "198.51.100.9", 22, "address"), one));
+        assertThat(second.preImages())
+                .extracting(o -> o.getMetadata().getName())
+                .contains("stanch-block-b1");
+        ClusterSnapshot both = ClusterSimulator.apply(one, second.steps());
+
+        assertThat(allowed(both, WEB_1, Endpoint.address(C2), 4444)).isFalse();
+        assertThat(allowed(both, WEB_1, Endpoint.address("198.51.100.9"), 22)).isFalse();
+        assertThat(BlockConnection.INSTANCE.verify(first, both)).isEmpty();
+        assertThat(BlockConnection.INSTANCE.verify(second, both)).isEmpty();
+        assertThat(diff(start, both, WEB_1).gains()).isEmpty();
+
+        ClusterSnapshot firstRolledBack = ClusterSimulator.apply(both, first.undo());
+        assertThat(allowed(firstRolledBack, WEB_1, Endpoint.address(C2), 4444)).isTrue();
+        assertThat(allowed(firstRolledBack, WEB_1, Endpoint.address("198.51.100.9"), 22))
+                .isFalse();
+        assertThat(BlockConnection.INSTANCE.verify(second, firstRolledBack)).isEmpty();
+
+        ClusterSnapshot none = ClusterSimulator.apply(firstRolledBack, second.undo());
+        assertThat(none).isEqualTo(start);
+    }
+
+    @Test
+    void refusesWhenAnotherPolicyAllowsTheFlowAndNothingCanDeny() {
+        NetworkPolicy allowAll = new NetworkPolicyBuilder()
+                .withNewMetadata()
+                .withNamespace("shop")
+                .withName("web-egress")
+                .endMetadata()
+                .withNewSpec()
+                .withNewPodSelector()
+                .withMatchLabels(Map.of("app", "web"))
+                .endPodSelector()
+                .withPolicyTypes("Egress")
+                .addNewEgress()
+                .addNewTo()
+                .withNewIpBlock()
+                .withCidr("0.0.0.0/0")
+                .endIpBlock()
+                .endTo()
+                .endEgress()
+                .endSpec()
+                .build();
+        Planning.Refused refused = refused(BlockConnection.INSTANCE.plan(
+                block("c1", "shop/web-1", "egress", C2, 4444, "port"), shop(V1_20, allowAll)));
+
+        assertThat(refused.reason()).isEqualTo(Refusal.UNSUPPORTED);
+        assertThat(refused.message())
+                .contains("a NetworkPolicy cannot cut shop/web-1 -> 203.0.113.7:4444 (TCP)")
+                .contains("NetworkPolicy shop/web-egress")
+                .contains("no API that can deny");
+    }
+
+    @Test
+    void deniesWithAnAdminNetworkPolicyWhereTheClusterHasOne() {
+        NetworkPolicy allowAll = new NetworkPolicyBuilder()
+                .withNewMetadata()
+                .withNamespace("shop")
+                .withName("web-egress")
+                .endMetadata()
+                .withNewSpec()
+                .withNewPodSelector()
+                .withMatchLabels(Map.of("app", "web"))
+                .endPodSelector()
+                .withPolicyTypes("Egress")
+                .addNewEgress()
+                .addNewTo()
+                .withNewIpBlock()
+                .withCidr("0.0.0.0/0")
+                .endIpBlock()
+                .endTo()
+                .endEgress()
+                .endSpec()
+                .build();
+        ClusterSnapshot before = shop(V1_30_ANP, allowAll);
+        ActionPlan plan =
+                planned(BlockConnection.INSTANCE.plan(block("d1", "shop/web-1", "egress", C2, 4444, "port"), before));
+
+        assertThat(plan.params()).containsEntry("policy", "AdminNetworkPolicy").containsEntry("granularity", "port");
+        GenericKubernetesResource anp =
+                (GenericKubernetesResource) ((Step.Create) plan.steps().get(1)).manifest();
+        assertThat(anp.getMetadata().getName()).isEqualTo("stanch-block-d1");
+        assertThat(anp.getAdditionalProperties().get("spec").toString())
+                .contains("priority=0")
+                .contains("action=Deny")
+                .contains("networks=[203.0.113.7/32]")
+                .contains("portNumber={protocol=TCP, port=4444}");
+        ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps());
+        assertThat(allowed(after, WEB_1, Endpoint.address(C2), 4444)).isFalse();
+        assertThat(allowed(after, WEB_1, Endpoint.address(C2), 443)).isTrue();
+        assertThat(allowed(after, WEB_2, Endpoint.address(C2), 4444)).isTrue();
+        assertThat(BlockConnection.INSTANCE.verify(plan, after)).isEmpty();
+        assertThat(ClusterSimulator.apply(after, plan.undo())).isEqualTo(before);
+    }
+
+    @Test
+    void refusesWhatIsAlreadyDenied() {
+        NetworkPolicy denyEgress = new NetworkPolicyBuilder()
+                .withNewMetadata()
+                .withNamespace("shop")
+                .withName("deny-egress")
+                .endMetadata()
+                .withNewSpec()
+                .withPodSelector(new LabelSelector())
+                .withPolicyTypes("Egress")
+                .endSpec()
+                .build();
+        Planning.Refused refused = refused(BlockConnection.INSTANCE.plan(
+                block("e1", "shop/web-1", "egress", C2, 4444, "port"), shop(V1_20, denyEgress)));
+        assertThat(refused.reason()).isEqualTo(Refusal.ALREADY_IN_EFFECT);
+        assertThat(refused.message()).contains("already denied").contains("deny-egress");
+    }
+
+    @Test
+    void refusesWhatItMustNotTouch() {
+        ClusterSnapshot cluster = shop(V1_20);
+        assertThat(refused(BlockConnection.INSTANCE.plan(
+                        block("f1", "kube-system/dns", "egress", C2, 53, "port"), cluster)))
+                .extracting(Planning.Refused::reason)
+                .isEqualTo(Refusal.PROTECTED);
+        assertThat(refused(BlockConnection.INSTANCE.plan(block("f2", "shop/nope", "egress", C2, 53, "port"), cluster))
+                        .message())
+                .isEqualTo("pod shop/nope does not exist");
+        assertThat(refused(BlockConnection.INSTANCE.plan(
+                                block("f3", "shop/web-1", "egress", "0.0.0.0", null, "port"), cluster))
+                        .message())
+                .contains("listening socket");
+        assertThat(refused(BlockConnection.INSTANCE.plan(
+                                block("f4", "shop/web-1", "egress", "10.0.9.9", 53, "port"), cluster))
+                        .message())
+                .contains("protected namespace kube-system");
+        assertThat(refused(BlockConnection.INSTANCE.plan(
+                                block("f5", "shop/web-1", "egress", "10.0.0.11", 80, "port"), cluster))
+                        .message())
+                .contains("is the pod itself");
+        assertThat(refused(BlockConnection.INSTANCE.plan(
+                                block("f6", "shop/web-1", "egress", "not-an-ip", 80, "port"), cluster))
+                        .message())
+                .contains("peerIp is not an IP address: 'not-an-ip'");
+    }
+}
