@@ -127,6 +127,16 @@ public final class BlockConnection implements ActionType {
                             + " (if it happened anyway, the network plugin does not enforce NetworkPolicy)");
         }
 
+        String policyName = BlockPolicies.name(actionId);
+        boolean nameTaken = cluster.networkPolicies().stream()
+                        .anyMatch(p -> policyName.equals(p.getMetadata().getName())
+                                && input.namespace().equals(p.getMetadata().getNamespace()))
+                || cluster.adminPolicies().stream()
+                        .anyMatch(p -> policyName.equals(p.getMetadata().getName()));
+        if (nameTaken) {
+            return Planning.refuse(
+                    Refusal.INVALID, "a policy named " + policyName + " exists already: action ids must be unique");
+        }
         List<NetworkPolicy> siblings = siblings(cluster, pod, request.direction);
         Candidate byNetworkPolicy = networkPolicy(input, cluster, pod, subject, siblings);
         List<String> problems = byNetworkPolicy.problems(before, subject);
