@@ -1,0 +1,46 @@
+package dev.stanch.action;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The example plans in docs/actions.md are real: each is the planner's output on the fixture
+ * cluster of the kind's test. Regenerate them with {@code -Dstanch.write-docs=true}.
+ */
+class ActionDocsTest {
+
+    static final Path DOC = Path.of(System.getProperty("stanch.repo", "..")).resolve("docs/actions.md");
+
+    @Test
+    void blockConnectionExample() throws IOException {
+        ActionPlan plan = BlockConnectionTest.planned(BlockConnection.INSTANCE.plan(
+                BlockConnectionTest.block("0b5e7c1d", "shop/web-1", "egress", "203.0.113.7", 4444, "port"),
+                BlockConnectionTest.shop(ServerInfo.of(1, 30))));
+        checkExample("block-connection", PlanDocument.yaml(plan));
+    }
+
+    /** The fenced YAML block after {@code <!-- example: name -->} equals {@code yaml}. */
+    static void checkExample(String name, String yaml) throws IOException {
+        String doc = Files.readString(DOC);
+        Pattern block = Pattern.compile(
+                "(<!-- example: " + Pattern.quote(name) + " -->\n```yaml\n)(.*?)(```\n)", Pattern.DOTALL);
+        Matcher matcher = block.matcher(doc);
+        assertThat(matcher.find()).as("an example block '%s' in %s", name, DOC).isTrue();
+        String body = yaml.startsWith("---\n") ? yaml.substring(4) : yaml;
+        if (!matcher.group(2).equals(body) && Boolean.getBoolean("stanch.write-docs")) {
+            doc = doc.substring(0, matcher.start(2)) + body + doc.substring(matcher.end(2));
+            Files.writeString(DOC, doc);
+            matcher = block.matcher(doc);
+            assertThat(matcher.find()).isTrue();
+        }
+        assertThat(matcher.group(2))
+                .as("example '%s' in %s (regenerate with -Dstanch.write-docs=true)", name, DOC)
+                .isEqualTo(body);
+    }
+}
