@@ -436,4 +436,72 @@ class BlockConnectionTest {
                         .message())
                 .contains("peerIp is not an IP address: 'not-an-ip'");
     }
+
+    /** An AdminNetworkPolicy that allows the pods of namespace shop everything, at this priority. */
+    static GenericKubernetesResource adminAllow(String name, int priority) {
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("priority", priority);
+        spec.put("subject", Map.of("namespaces", Map.of("matchLabels", Map.of("kubernetes.io/metadata.name", "shop"))));
+        spec.put(
+                "egress",
+                List.of(Map.of(
+                        "name",
+                        "all-out",
+                        "action",
+                        "Allow",
+                        "to",
+                        List.of(Map.of("networks", List.of("0.0.0.0/0"))))));
+        return new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
+                .withApiVersion("policy.networking.k8s.io/v1alpha1")
+                .withKind("AdminNetworkPolicy")
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withAdditionalProperties(Map.of("spec", spec))
+                .build();
+    }
+
+    @Test
+    void anAdminAllowShadowsANetworkPolicyAndIsOvertakenByAHigherPriorityDeny() {
+        ClusterSnapshot before = shop(V1_30_ANP, adminAllow("platform-egress", 20));
+        ActionPlan plan =
+                planned(BlockConnection.INSTANCE.plan(block("g1", "shop/web-1", "egress", C2, 4444, "port"), before));
+
+        assertThat(plan.params()).containsEntry("policy", "AdminNetworkPolicy");
+        assertThat(plan.warnings())
+                .anySatisfy(w -> assertThat(w)
+                        .contains("a NetworkPolicy would not cut the flow")
+                        .contains("platform-egress"));
+        GenericKubernetesResource anp =
+                (GenericKubernetesResource) ((Step.Create) plan.steps().get(1)).manifest();
+        assertThat(((Map<?, ?>) anp.getAdditionalProperties().get("spec")).get("priority"))
+                .isEqualTo(19);
+        ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps());
+        assertThat(allowed(after, WEB_1, Endpoint.address(C2), 4444)).isFalse();
+        assertThat(allowed(after, WEB_2, Endpoint.address(C2), 4444)).isTrue();
+        assertThat(diff(before, after, WEB_1).gains()).isEmpty();
+    }
+
+    @Test
+    void refusesWhenEvenTheAdminTierCannotGoFirst() {
+        ClusterSnapshot before = shop(V1_30_ANP, adminAllow("first", 0));
+        Planning.Refused refused =
+                refused(BlockConnection.INSTANCE.plan(block("g2", "shop/web-1", "egress", C2, 4444, "port"), before));
+        // Two policies at priority 0: the engine (like the API) cannot promise ours goes first.
+        assertThat(refused.reason()).isIn(Refusal.INEFFECTIVE);
+        assertThat(refused.message()).contains("neither a NetworkPolicy").contains("first");
+    }
+
+    @Test
+    void refusesAnActionIdWhosePolicyNameIsTaken() {
+        ClusterSnapshot cluster = shop(V1_20);
+        ActionPlan plan =
+                planned(BlockConnection.INSTANCE.plan(block("h1", "shop/web-1", "egress", C2, 4444, "port"), cluster));
+        ClusterSnapshot after = ClusterSimulator.apply(cluster, plan.steps());
+        Planning.Refused refused =
+                refused(BlockConnection.INSTANCE.plan(block("h1", "shop/web-2", "egress", C2, 4444, "port"), after));
+        assertThat(refused.reason()).isEqualTo(Refusal.INVALID);
+        assertThat(refused.message())
+                .isEqualTo("a policy named stanch-block-h1 exists already: action ids must be unique");
+    }
 }
