@@ -31,8 +31,9 @@ import org.jspecify.annotations.Nullable;
  * that label allows everything but the flow ({@link BlockPolicies}). That works only while no other
  * policy allows the flow, because allowed rules add up; the planner proves with the policy engine,
  * before anything changes, that the flow is cut, that nothing else is lost and nothing is opened.
- * When a NetworkPolicy cannot do it, an AdminNetworkPolicy {@code Deny} rule can, where the cluster
- * has the API; otherwise the planner refuses and says why, so that the playbook can escalate.
+ * When a NetworkPolicy cannot do it, an admin-tier {@code Deny} rule can — a ClusterNetworkPolicy or
+ * an AdminNetworkPolicy, where the cluster has the API; otherwise the planner refuses and says why,
+ * so that the playbook can escalate.
  *
  * <p>Parameters: {@code direction}, {@code protocol}, {@code peerIp}, {@code peerPort} (from the
  * detection) and {@code granularity}: {@code port} cuts only peer:port where the server supports
@@ -49,6 +50,11 @@ public final class BlockConnection implements ActionType {
                     "networkpolicies",
                     "get,create,update,delete",
                     "create a block's policy, align the pod's other block policies, delete it on rollback"),
+            RbacRule.of(
+                    "policy.networking.k8s.io",
+                    "clusternetworkpolicies",
+                    "get,create,delete",
+                    "deny a flow that a NetworkPolicy already allows, where the cluster has ClusterNetworkPolicy"),
             RbacRule.of(
                     "policy.networking.k8s.io",
                     "adminnetworkpolicies",
@@ -142,29 +148,30 @@ public final class BlockConnection implements ActionType {
         List<String> problems = byNetworkPolicy.problems(before, subject);
         Candidate chosen = byNetworkPolicy;
         if (!problems.isEmpty()) {
-            if (!cluster.server().hasAdminNetworkPolicy()) {
+            Optional<AdminPolicies.Api> denyApi = AdminPolicies.Api.of(cluster.server());
+            if (denyApi.isEmpty()) {
                 return Planning.refuse(
                         Refusal.UNSUPPORTED,
                         "a NetworkPolicy cannot cut " + subject.describe() + ": " + String.join("; ", problems)
                                 + "; and the cluster has no API that can deny (looked for "
-                                + ServerInfo.ADMIN_NETWORK_POLICY + ")");
+                                + ServerInfo.CLUSTER_NETWORK_POLICY + " and " + ServerInfo.ADMIN_NETWORK_POLICY + ")");
             }
             if (request.direction == Direction.INGRESS && peerPod.isEmpty()) {
                 return Planning.refuse(
                         Refusal.UNSUPPORTED,
                         "a NetworkPolicy cannot cut " + subject.describe() + ": " + String.join("; ", problems)
-                                + "; and an AdminNetworkPolicy cannot name an external source for ingress");
+                                + "; and an admin-tier policy cannot name an external source for ingress");
             }
-            Candidate byAdminPolicy = adminPolicy(input, cluster, pod, subject, warnings);
+            Candidate byAdminPolicy = adminPolicy(denyApi.get(), input, cluster, pod, subject, warnings);
             List<String> adminProblems = byAdminPolicy.problems(before, subject);
             if (!adminProblems.isEmpty()) {
                 return Planning.refuse(
                         Refusal.INEFFECTIVE,
-                        "neither a NetworkPolicy (" + String.join("; ", problems) + ") nor an AdminNetworkPolicy ("
-                                + String.join("; ", adminProblems) + ") cuts " + subject.describe());
+                        "neither a NetworkPolicy (" + String.join("; ", problems) + ") nor a " + denyApi.get().kind
+                                + " (" + String.join("; ", adminProblems) + ") cuts " + subject.describe());
             }
-            warnings.add("a NetworkPolicy would not cut the flow (" + String.join("; ", problems)
-                    + "): an AdminNetworkPolicy denies it instead");
+            warnings.add("a NetworkPolicy would not cut the flow (" + String.join("; ", problems) + "): a "
+                    + denyApi.get().kind + " denies it instead");
             chosen = byAdminPolicy;
         }
 
@@ -231,11 +238,12 @@ public final class BlockConnection implements ActionType {
             problems.add("pod " + plan.target().pod() + " lacks the label " + StanchLabels.blockLabel(plan.actionId()));
         }
         String policyName = BlockPolicies.name(plan.actionId());
-        boolean present = "AdminNetworkPolicy".equals(plan.params().get("policy"))
-                ? cluster.adminPolicies().stream()
-                        .anyMatch(
-                                p -> owned(p, policyName, plan.actionId()) && "AdminNetworkPolicy".equals(p.getKind()))
-                : cluster.networkPolicies().stream().anyMatch(p -> owned(p, policyName, plan.actionId()));
+        Object kind = plan.params().get("policy");
+        boolean present = "NetworkPolicy".equals(kind)
+                ? cluster.networkPolicies().stream().anyMatch(p -> owned(p, policyName, plan.actionId()))
+                : cluster.adminPolicies().stream()
+                        .anyMatch(p -> owned(p, policyName, plan.actionId())
+                                && p.getKind().equals(kind));
         if (!present) {
             problems.add(plan.params().get("policy") + " " + policyName + " is missing");
         }
@@ -361,10 +369,17 @@ public final class BlockConnection implements ActionType {
     }
 
     private static Candidate adminPolicy(
-            PlanInput input, ClusterSnapshot cluster, Pod pod, Flow flow, List<String> warnings) {
+            AdminPolicies.Api api,
+            PlanInput input,
+            ClusterSnapshot cluster,
+            Pod pod,
+            Flow flow,
+            List<String> warnings) {
         String actionId = input.actionId();
+        // Before every admin-tier policy of any kind: the engine orders both kinds in one tier.
         int lowest = cluster.adminPolicies().stream()
-                .filter(p -> "AdminNetworkPolicy".equals(p.getKind()))
+                .filter(p -> AdminPolicies.Api.ADMIN_NETWORK_POLICY.isAdminTier(p)
+                        || AdminPolicies.Api.CLUSTER_NETWORK_POLICY.isAdminTier(p))
                 .map(p -> p.getAdditionalProperties().get("spec"))
                 .filter(Map.class::isInstance)
                 .map(spec -> ((Map<?, ?>) spec).get("priority"))
@@ -374,11 +389,11 @@ public final class BlockConnection implements ActionType {
                 .orElse(1);
         int priority = Math.max(0, lowest - 1);
         if (priority == lowest) {
-            warnings.add("another AdminNetworkPolicy has priority 0 too: the order of two policies of equal"
+            warnings.add("another admin-tier policy has priority 0 too: the order of two policies of equal"
                     + " priority is up to the network plugin");
         }
         GenericKubernetesResource policy = AdminPolicies.block(
-                input.namespace(), actionId, flow.request.direction, flow.blocked, priority, flow.peer);
+                api, input.namespace(), actionId, flow.request.direction, flow.blocked, priority, flow.peer);
         List<GenericKubernetesResource> policies = new ArrayList<>(cluster.adminPolicies());
         policies.add(policy);
         ClusterSnapshot labelled = labelled(cluster, actionId, pod, flow.peer);

@@ -28,6 +28,11 @@ public final class ClusterRead {
                     "admin-tier policies decide before NetworkPolicies, where the cluster has them"),
             RbacRule.of(
                     "policy.networking.k8s.io",
+                    "clusternetworkpolicies",
+                    "list",
+                    "admin- and baseline-tier policies, where the cluster has them"),
+            RbacRule.of(
+                    "policy.networking.k8s.io",
                     "baselineadminnetworkpolicies",
                     "list",
                     "baseline-tier policies decide after NetworkPolicies, where the cluster has them"));

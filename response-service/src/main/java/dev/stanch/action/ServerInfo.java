@@ -15,6 +15,9 @@ public record ServerInfo(int major, int minor, Set<String> resources) {
 
     public static final String ADMIN_NETWORK_POLICY = "policy.networking.k8s.io/v1alpha1/AdminNetworkPolicy";
 
+    /** The successor of AdminNetworkPolicy in network-policy-api (v1alpha2): one kind for both tiers. */
+    public static final String CLUSTER_NETWORK_POLICY = "policy.networking.k8s.io/v1alpha2/ClusterNetworkPolicy";
+
     public ServerInfo {
         resources = Set.copyOf(resources);
     }
@@ -40,6 +43,11 @@ public record ServerInfo(int major, int minor, Set<String> resources) {
     /** AdminNetworkPolicy (network-policy-api v1alpha1), which can deny, is installed. */
     public boolean hasAdminNetworkPolicy() {
         return resources.contains(ADMIN_NETWORK_POLICY);
+    }
+
+    /** ClusterNetworkPolicy (network-policy-api v1alpha2), which can deny, is installed. */
+    public boolean hasClusterNetworkPolicy() {
+        return resources.contains(CLUSTER_NETWORK_POLICY);
     }
 
     @Override

@@ -92,14 +92,12 @@ public final class ActionExecutor {
                                 .list()
                                 .getItems())
                 .forEach(policy -> found.add(ObjectRef.of(policy).toString()));
-        if (reader.server().hasAdminNetworkPolicy()) {
-            ClusterReader.call(
-                            "list AdminNetworkPolicies of action " + actionId,
-                            () -> client.genericKubernetesResources(Kinds.ADMIN_NETWORK_POLICY)
-                                    .withLabel(StanchLabels.ACTION_ID, actionId)
-                                    .list()
-                                    .getItems())
-                    .forEach(policy -> found.add(ObjectRef.of(policy).toString()));
+        var server = reader.server();
+        if (server.hasAdminNetworkPolicy()) {
+            adminPoliciesOf(Kinds.ADMIN_NETWORK_POLICY, actionId, found);
+        }
+        if (server.hasClusterNetworkPolicy()) {
+            adminPoliciesOf(Kinds.CLUSTER_NETWORK_POLICY, actionId, found);
         }
         for (String label : List.of(StanchLabels.blockLabel(actionId), StanchLabels.peerLabel(actionId))) {
             ClusterReader.call(
@@ -120,6 +118,17 @@ public final class ActionExecutor {
                                 .getItems())
                 .forEach(pod -> found.add(ObjectRef.of(pod) + " (label " + StanchLabels.QUARANTINE + ")"));
         return found;
+    }
+
+    private void adminPoliciesOf(
+            io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext kind, String actionId, List<String> found) {
+        ClusterReader.call(
+                        "list " + kind.getKind() + "s of action " + actionId,
+                        () -> client.genericKubernetesResources(kind)
+                                .withLabel(StanchLabels.ACTION_ID, actionId)
+                                .list()
+                                .getItems())
+                .forEach(policy -> found.add(ObjectRef.of(policy).toString()));
     }
 
     private Outcome run(List<Step> steps, String actionId) {

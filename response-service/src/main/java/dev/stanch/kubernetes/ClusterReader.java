@@ -35,16 +35,18 @@ public final class ClusterReader {
     public ServerInfo server() {
         VersionInfo version = call("read the server version", client::getKubernetesVersion);
         Set<String> resources = new HashSet<>();
-        try {
-            APIResourceList list = client.getApiResources("policy.networking.k8s.io/v1alpha1");
-            if (list != null) {
-                list.getResources().stream()
-                        .filter(resource -> !resource.getName().contains("/"))
-                        .forEach(resource -> resources.add("policy.networking.k8s.io/v1alpha1/" + resource.getKind()));
-            }
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404) {
-                throw KubernetesFailure.of("discover policy.networking.k8s.io/v1alpha1", e);
+        for (String groupVersion : List.of("policy.networking.k8s.io/v1alpha1", "policy.networking.k8s.io/v1alpha2")) {
+            try {
+                APIResourceList list = client.getApiResources(groupVersion);
+                if (list != null) {
+                    list.getResources().stream()
+                            .filter(resource -> !resource.getName().contains("/"))
+                            .forEach(resource -> resources.add(groupVersion + "/" + resource.getKind()));
+                }
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404) {
+                    throw KubernetesFailure.of("discover " + groupVersion, e);
+                }
             }
         }
         return new ServerInfo(number(version.getMajor()), number(version.getMinor()), resources);
@@ -54,6 +56,13 @@ public final class ClusterReader {
     public ClusterSnapshot read(String namespace) {
         ServerInfo server = server();
         List<GenericKubernetesResource> adminPolicies = new ArrayList<>();
+        if (server.hasClusterNetworkPolicy()) {
+            adminPolicies.addAll(call(
+                    "list ClusterNetworkPolicies",
+                    () -> client.genericKubernetesResources(Kinds.CLUSTER_NETWORK_POLICY)
+                            .list()
+                            .getItems()));
+        }
         if (server.hasAdminNetworkPolicy()) {
             adminPolicies.addAll(call(
                     "list AdminNetworkPolicies",

@@ -21,6 +21,14 @@ final class Kinds {
             .withNamespaced(false)
             .build();
 
+    static final ResourceDefinitionContext CLUSTER_NETWORK_POLICY = new ResourceDefinitionContext.Builder()
+            .withGroup("policy.networking.k8s.io")
+            .withVersion("v1alpha2")
+            .withKind("ClusterNetworkPolicy")
+            .withPlural("clusternetworkpolicies")
+            .withNamespaced(false)
+            .build();
+
     static final ResourceDefinitionContext BASELINE_ADMIN_NETWORK_POLICY = new ResourceDefinitionContext.Builder()
             .withGroup("policy.networking.k8s.io")
             .withVersion("v1alpha1")

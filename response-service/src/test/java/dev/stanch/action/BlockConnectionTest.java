@@ -504,4 +504,29 @@ class BlockConnectionTest {
         assertThat(refused.message())
                 .isEqualTo("a policy named stanch-block-h1 exists already: action ids must be unique");
     }
+
+    @Test
+    void prefersAClusterNetworkPolicyWhereTheClusterHasOne() {
+        ClusterSnapshot before = shop(
+                ServerInfo.of(1, 33, ServerInfo.CLUSTER_NETWORK_POLICY, ServerInfo.ADMIN_NETWORK_POLICY),
+                adminAllow("platform-egress", 20));
+        ActionPlan plan =
+                planned(BlockConnection.INSTANCE.plan(block("k1", "shop/web-1", "egress", C2, 4444, "port"), before));
+
+        assertThat(plan.params()).containsEntry("policy", "ClusterNetworkPolicy");
+        GenericKubernetesResource cnp =
+                (GenericKubernetesResource) ((Step.Create) plan.steps().get(1)).manifest();
+        assertThat(cnp.getApiVersion()).isEqualTo("policy.networking.k8s.io/v1alpha2");
+        Map<?, ?> spec = (Map<?, ?>) cnp.getAdditionalProperties().get("spec");
+        assertThat(spec.get("tier")).isEqualTo("Admin");
+        assertThat(spec.get("priority")).isEqualTo(19);
+        assertThat(spec.get("egress").toString())
+                .contains("action=Deny")
+                .contains("protocols=[{tcp={destinationPort={number=4444}}}]");
+        ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps());
+        assertThat(allowed(after, WEB_1, Endpoint.address(C2), 4444)).isFalse();
+        assertThat(allowed(after, WEB_1, Endpoint.address(C2), 443)).isTrue();
+        assertThat(BlockConnection.INSTANCE.verify(plan, after)).isEmpty();
+        assertThat(ClusterSimulator.apply(after, plan.undo())).isEqualTo(before);
+    }
 }
