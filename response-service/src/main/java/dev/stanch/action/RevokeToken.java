@@ -269,6 +269,11 @@ public final class RevokeToken implements ActionType {
                     + token.getMetadata().getLabels().get(StanchLabels.LEGACY_TOKEN_INVALID_SINCE)
                     + ": left alone, and rollback leaves it so");
         }
+        if (rotate && "default".equals(accountName)) {
+            warnings.add("The ServiceAccount controller recreates " + user + " by itself as soon as it is deleted,"
+                    + " bare: when it is faster than Stanch, the new account lacks the old one's image pull secrets,"
+                    + " labels and annotations (the plan's replacement lists them, to put back by hand).");
+        }
         List<String> finalizers = account.getMetadata().getFinalizers();
         if (rotate && finalizers != null && !finalizers.isEmpty()) {
             warnings.add(user + " has finalizers (" + String.join(", ", finalizers)

@@ -659,6 +659,18 @@ class RevokeTokenTest {
         }
 
         @Test
+        void warnsThatTheControllerRecreatesADefaultAccountBare() {
+            ActionPlan plan = ((Planning.Planned) revoke.plan(input("db-0", ROTATE), cluster(V1_29))).plan();
+
+            assertThat(plan.steps()).singleElement().isInstanceOf(Step.RecreateServiceAccount.class);
+            assertThat(plan.warnings())
+                    .contains("The ServiceAccount controller recreates ServiceAccount shop/default by itself as soon"
+                            + " as it is deleted, bare: when it is faster than Stanch, the new account lacks the old"
+                            + " one's image pull secrets, labels and annotations (the plan's replacement lists them, to"
+                            + " put back by hand).");
+        }
+
+        @Test
         void aloneIsAPlanEvenWhenNothingElseIsLeft() {
             Planning planning =
                     revoke.plan(input("lonely-0", ROTATE), withPod(cluster(V1_29), pod("lonely-0", "lonely")));
