@@ -318,7 +318,7 @@ class RevokeTokenTest {
             Step.RestoreSubjects restore = restoration(plan, remove.object());
             assertThat(restore.subjects()).containsExactly(serviceAccount("shop", "web"));
             assertThat(restore.positions()).containsExactly(1);
-            assertThat(RbacSimulator.apply(remove, READERS.getSubjects()))
+            assertThat(ClusterSimulator.subjects(remove, READERS.getSubjects()))
                     .containsExactly(user("alice"), group("shop-devs"));
         }
 
@@ -331,7 +331,8 @@ class RevokeTokenTest {
             assertThat(remove.subjects()).containsExactly(serviceAccount("shop", "web"));
             assertThat(restoration(plan, remove.object()).positions()).containsExactly(0);
             // The binding is left with no subjects, and left: no step deletes a binding.
-            assertThat(RbacSimulator.apply(remove, BILLING_VIEW.getSubjects())).isEmpty();
+            assertThat(ClusterSimulator.subjects(remove, BILLING_VIEW.getSubjects()))
+                    .isEmpty();
             assertThat(plan.steps())
                     .filteredOn(s -> s.object().kind().endsWith("Binding"))
                     .allMatch(s -> s instanceof Step.RemoveSubjects);
@@ -369,7 +370,7 @@ class RevokeTokenTest {
             assertThat(remove.subjects())
                     .containsExactly(serviceAccount("shop", "web"), user("system:serviceaccount:shop:web"));
             assertThat(restoration(plan, remove.object()).positions()).containsExactly(1, 3);
-            assertThat(RbacSimulator.apply(remove, NODES.getSubjects()))
+            assertThat(ClusterSimulator.subjects(remove, NODES.getSubjects()))
                     .containsExactly(serviceAccount("kube-system", "metrics"), user("carol"), group("ops"));
         }
 
@@ -391,8 +392,8 @@ class RevokeTokenTest {
             ClusterSnapshot before = cluster(V1_29);
             ActionPlan plan = plan(before, KEEP);
 
-            ClusterSnapshot after = RbacSimulator.apply(before, plan.steps(), "unused");
-            ClusterSnapshot rolledBack = RbacSimulator.apply(after, plan.undo(), "unused");
+            ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps(), "unused");
+            ClusterSnapshot rolledBack = ClusterSimulator.apply(after, plan.undo(), "unused");
 
             assertThat(after.roleBindings())
                     .filteredOn(b -> b.getMetadata().getName().equals("readers"))
@@ -411,10 +412,10 @@ class RevokeTokenTest {
                     .orElseThrow();
             Step.RestoreSubjects restore = restoration(plan(cluster(V1_29), KEEP), remove.object());
 
-            List<Subject> meanwhile = new ArrayList<>(RbacSimulator.apply(remove, NODES.getSubjects()));
+            List<Subject> meanwhile = new ArrayList<>(ClusterSimulator.subjects(remove, NODES.getSubjects()));
             meanwhile.remove(user("carol"));
 
-            assertThat(RbacSimulator.apply(restore, meanwhile))
+            assertThat(ClusterSimulator.subjects(restore, meanwhile))
                     .containsExactly(
                             serviceAccount("kube-system", "metrics"),
                             serviceAccount("shop", "web"),
@@ -912,7 +913,7 @@ class RevokeTokenTest {
             ClusterSnapshot before = cluster(V1_29);
             ActionPlan plan = plan(before, KEEP);
 
-            ClusterSnapshot after = RbacSimulator.apply(before, plan.steps(), "unused");
+            ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps(), "unused");
 
             assertThat(after.tokenSecrets())
                     .filteredOn(s -> s.getMetadata().getName().equals("web-token-abc"))
@@ -921,7 +922,7 @@ class RevokeTokenTest {
                             .containsEntry(StanchLabels.LEGACY_TOKEN_INVALID_SINCE, TODAY));
             assertThat(revoke.verify(plan, after)).isEmpty();
             // Rolled back, it is not in effect any more.
-            assertThat(revoke.verify(plan, RbacSimulator.apply(after, plan.undo(), "unused")))
+            assertThat(revoke.verify(plan, ClusterSimulator.apply(after, plan.undo(), "unused")))
                     .hasSize(6);
         }
 
@@ -930,7 +931,7 @@ class RevokeTokenTest {
             ClusterSnapshot before = cluster(V1_29);
             ActionPlan plan = plan(before, KEEP);
             ClusterSnapshot after = withBindings(
-                    RbacSimulator.apply(before, plan.steps(), "unused"),
+                    ClusterSimulator.apply(before, plan.steps(), "unused"),
                     roleBinding("shop", "sneaky", "Role", "admin", user("system:serviceaccount:shop:web")));
 
             assertThat(revoke.verify(plan, after))
@@ -946,7 +947,7 @@ class RevokeTokenTest {
                     .contains(
                             "legacy token Secret shop/web-token-abc still exists (uid uid-secret-web-token-abc)",
                             "legacy token Secret shop/web-token-fresh still exists (uid uid-secret-web-token-fresh)");
-            ClusterSnapshot after = RbacSimulator.apply(before, plan.steps(), "unused");
+            ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps(), "unused");
             assertThat(after.tokenSecrets())
                     .extracting(s -> s.getMetadata().getName())
                     .containsExactly("web-token-old", "api-token");
@@ -969,13 +970,13 @@ class RevokeTokenTest {
             ClusterSnapshot before = cluster(V1_29);
             ActionPlan plan = plan(before, ROTATE);
 
-            ClusterSnapshot after = RbacSimulator.apply(before, plan.steps(), "uid-web-2");
+            ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps(), "uid-web-2");
             assertThat(after.serviceAccount("shop", "web"))
                     .hasValueSatisfying(
                             a -> assertThat(a.getMetadata().getUid()).isEqualTo("uid-web-2"));
             assertThat(revoke.verify(plan, after)).isEmpty();
 
-            ClusterSnapshot notRecreated = RbacSimulator.apply(
+            ClusterSnapshot notRecreated = ClusterSimulator.apply(
                     before, plan.steps().subList(0, plan.steps().size() - 1), "unused");
             assertThat(revoke.verify(plan, notRecreated))
                     .containsExactly(
@@ -1003,7 +1004,7 @@ class RevokeTokenTest {
         void aTokenSecretTheTokenControllerDeletedAfterRotationIsInEffect() {
             ClusterSnapshot before = cluster(V1_29);
             ActionPlan plan = plan(before, ROTATE);
-            ClusterSnapshot after = RbacSimulator.apply(before, plan.steps(), "uid-web-2");
+            ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps(), "uid-web-2");
 
             assertThat(revoke.verify(plan, withoutSecrets(after))).isEmpty();
         }
