@@ -202,7 +202,7 @@ public final class QuarantinePod implements ActionType {
                             : ""));
         }
         if (!diff.gains().isEmpty()) {
-            warnings.add("moving the labels lets other policies allow what they did not: "
+            warnings.add("the new labels let other policies allow what they did not before: "
                     + diff.gains().stream().map(ConnectivityChange::toString).collect(Collectors.joining("; ")));
         }
 
@@ -237,8 +237,11 @@ public final class QuarantinePod implements ActionType {
             reversibility.add(Reversibility.reversible(
                     "move labels " + String.join(", ", detachment.moved().keySet()) + " of " + podName
                             + " into annotation " + StanchLabels.DETACHED_LABELS,
-                    "rollback puts the labels back with their values and removes the annotation; the controller"
-                            + " adopts the pod again and may then remove a replica (not necessarily this one)"));
+                    "rollback puts the labels back with their values and removes the annotation"
+                            + (detachment.owner() == null
+                                    ? ""
+                                    : "; " + detachment.owner().describe(namespace) + " adopts the pod again and"
+                                            + " may then remove a replica (not necessarily this one)")));
         }
 
         return new ActionPlan(

@@ -316,7 +316,9 @@ class QuarantinePodTest {
                                 + " not necessarily this one");
         assertThat(plan.reversibility())
                 .extracting(Reversibility::note)
-                .anyMatch(note -> note.contains("the controller adopts the pod again and may then remove a replica"));
+                .contains("rollback puts the labels back with their values and removes the annotation; ReplicaSet"
+                        + " shop/web-7d9f adopts the pod again and may then remove a replica (not necessarily this"
+                        + " one)");
     }
 
     @Test
