@@ -4,9 +4,11 @@ import dev.stanch.netpol.Direction;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -17,11 +19,12 @@ import org.jspecify.annotations.Nullable;
  * the tier field and the syntax of ports.
  */
 final class AdminPolicies {
+
+    /** The label the API server sets on every namespace from 1.21 on; older servers leave it out. */
     static final String NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
     private AdminPolicies() {}
 
-    /** Denies one flow of the pod that carries the block's label. */
     /** The deny-capable kinds, newest first. */
     enum Api {
         CLUSTER_NETWORK_POLICY("policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy"),
@@ -44,18 +47,9 @@ final class AdminPolicies {
                     ? java.util.Optional.of(ADMIN_NETWORK_POLICY)
                     : java.util.Optional.empty();
         }
-
-        /** True for an admin-tier policy of this kind (a ClusterNetworkPolicy may be of the baseline tier). */
-        boolean isAdminTier(GenericKubernetesResource policy) {
-            if (!kind.equals(policy.getKind())) {
-                return false;
-            }
-            return this == ADMIN_NETWORK_POLICY
-                    || (policy.getAdditionalProperties().get("spec") instanceof Map<?, ?> spec
-                            && "Admin".equals(spec.get("tier")));
-        }
     }
 
+    /** Denies one flow of the pod that carries the block's label. */
     static GenericKubernetesResource block(
             Api api,
             String namespace,
@@ -113,6 +107,78 @@ final class AdminPolicies {
         return port;
     }
 
+    /**
+     * The priority of the admin policy and what it ties with.
+     *
+     * @param value numerically below every existing admin-tier policy (lower goes first), 0 at least
+     * @param tiedWith the other policies at priority 0 when the value is 0 too: the API leaves the
+     *     order of equal priorities undefined (Stanch's own policies, which only deny, are left out)
+     */
+    record Priority(int value, List<String> tiedWith) {
+        Priority {
+            tiedWith = List.copyOf(tiedWith);
+        }
+    }
+
+    /**
+     * Goes below every AdminNetworkPolicy and every ClusterNetworkPolicy of the Admin tier (the
+     * engine orders both kinds together), so that no Allow or Pass of theirs is evaluated first.
+     */
+    static Priority priority(List<GenericKubernetesResource> adminPolicies) {
+        OptionalInt lowest = adminPolicies.stream()
+                .mapToInt(AdminPolicies::adminTierPriority)
+                .filter(priority -> priority >= 0)
+                .min();
+        int value = lowest.isPresent() ? Math.max(0, lowest.getAsInt() - 1) : 0;
+        List<String> tied = new ArrayList<>();
+        if (value == 0) {
+            for (GenericKubernetesResource policy : adminPolicies) {
+                if (adminTierPriority(policy) == 0 && !isOwnDeny(policy)) {
+                    tied.add(policy.getKind() + " " + policy.getMetadata().getName());
+                }
+            }
+        }
+        return new Priority(value, tied);
+    }
+
+    /** The priority of an admin-tier policy; -1 for other kinds and for what the API would reject. */
+    private static int adminTierPriority(GenericKubernetesResource policy) {
+        if (!(policy.getAdditionalProperties().get("spec") instanceof Map<?, ?> spec)) {
+            return -1;
+        }
+        boolean adminTier = switch (policy.getKind()) {
+            case "AdminNetworkPolicy" -> Api.ADMIN_NETWORK_POLICY.apiVersion.equals(policy.getApiVersion());
+            case "ClusterNetworkPolicy" -> "Admin".equals(spec.get("tier"));
+            case null, default -> false;
+        };
+        if (adminTier
+                && spec.get("priority") instanceof Number priority
+                && priority.longValue() >= 0
+                && priority.longValue() <= 1000) {
+            return priority.intValue();
+        }
+        return -1;
+    }
+
+    /** Stanch's own admin policies only deny: a tie with one of them cannot let anything through. */
+    private static boolean isOwnDeny(GenericKubernetesResource policy) {
+        return policy.getMetadata().getLabels() != null
+                && StanchLabels.MANAGED_BY_VALUE.equals(
+                        policy.getMetadata().getLabels().get(StanchLabels.MANAGED_BY));
+    }
+
+    /**
+     * An admin policy selects the pod's namespace by its name label; a namespace without it (servers
+     * before 1.21) would not be selected, although the engine, which adds the label to every
+     * namespace, would say it is.
+     */
+    static boolean hasNameLabel(ClusterSnapshot cluster, String namespace) {
+        return cluster.namespace(namespace)
+                .map(object -> object.getMetadata().getLabels() != null
+                        && namespace.equals(object.getMetadata().getLabels().get(NAMESPACE_NAME_LABEL)))
+                .orElse(false);
+    }
+
     static Map<String, Object> subject(String namespace, Map<String, String> podLabels) {
         return Map.of(
                 "pods",
@@ -127,8 +193,7 @@ final class AdminPolicies {
                 .withKind(api.kind)
                 .withNewMetadata()
                 .withName(name)
-                .withLabels(Map.of(
-                        StanchLabels.MANAGED_BY, StanchLabels.MANAGED_BY_VALUE, StanchLabels.ACTION_ID, actionId))
+                .withLabels(QuarantinePolicies.ownLabels(actionId))
                 .endMetadata()
                 .withAdditionalProperties(Map.of("spec", spec))
                 .build();

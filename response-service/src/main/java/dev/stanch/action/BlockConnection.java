@@ -162,6 +162,14 @@ public final class BlockConnection implements ActionType {
                         "a NetworkPolicy cannot cut " + subject.describe() + ": " + String.join("; ", problems)
                                 + "; and an admin-tier policy cannot name an external source for ingress");
             }
+            if (!AdminPolicies.hasNameLabel(cluster, input.namespace())) {
+                return Planning.refuse(
+                        Refusal.UNSUPPORTED,
+                        "a NetworkPolicy cannot cut " + subject.describe() + ": " + String.join("; ", problems)
+                                + "; and namespace " + input.namespace() + " has no label "
+                                + AdminPolicies.NAMESPACE_NAME_LABEL + " (set from 1.21 on) by which a "
+                                + denyApi.get().kind + " could select it");
+            }
             Candidate byAdminPolicy = adminPolicy(denyApi.get(), input, cluster, pod, subject, warnings);
             List<String> adminProblems = byAdminPolicy.problems(before, subject);
             if (!adminProblems.isEmpty()) {
@@ -376,24 +384,13 @@ public final class BlockConnection implements ActionType {
             Flow flow,
             List<String> warnings) {
         String actionId = input.actionId();
-        // Before every admin-tier policy of any kind: the engine orders both kinds in one tier.
-        int lowest = cluster.adminPolicies().stream()
-                .filter(p -> AdminPolicies.Api.ADMIN_NETWORK_POLICY.isAdminTier(p)
-                        || AdminPolicies.Api.CLUSTER_NETWORK_POLICY.isAdminTier(p))
-                .map(p -> p.getAdditionalProperties().get("spec"))
-                .filter(Map.class::isInstance)
-                .map(spec -> ((Map<?, ?>) spec).get("priority"))
-                .filter(Number.class::isInstance)
-                .mapToInt(priority -> ((Number) priority).intValue())
-                .min()
-                .orElse(1);
-        int priority = Math.max(0, lowest - 1);
-        if (priority == lowest) {
-            warnings.add("another admin-tier policy has priority 0 too: the order of two policies of equal"
-                    + " priority is up to the network plugin");
+        AdminPolicies.Priority priority = AdminPolicies.priority(cluster.adminPolicies());
+        if (!priority.tiedWith().isEmpty()) {
+            warnings.add("the " + api.kind + " takes priority 0, which " + String.join(", ", priority.tiedWith())
+                    + " has too: the API leaves the order of equal priorities undefined");
         }
         GenericKubernetesResource policy = AdminPolicies.block(
-                api, input.namespace(), actionId, flow.request.direction, flow.blocked, priority, flow.peer);
+                api, input.namespace(), actionId, flow.request.direction, flow.blocked, priority.value(), flow.peer);
         List<GenericKubernetesResource> policies = new ArrayList<>(cluster.adminPolicies());
         policies.add(policy);
         ClusterSnapshot labelled = labelled(cluster, actionId, pod, flow.peer);

@@ -73,6 +73,12 @@ public final class QuarantinePod implements ActionType {
                                 + " name (after a crash too), delete it on rollback"),
                 RbacRule.of(
                         "policy.networking.k8s.io",
+                        "clusternetworkpolicies",
+                        "create,get,delete",
+                        "where the cluster serves ClusterNetworkPolicy, the admin-tier policy that denies the pod"
+                                + " ahead of every NetworkPolicy: create, find again, delete on rollback"),
+                RbacRule.of(
+                        "policy.networking.k8s.io",
                         "adminnetworkpolicies",
                         "create,get,delete",
                         "where the cluster serves AdminNetworkPolicy, the admin policy that denies the pod"
@@ -162,19 +168,20 @@ public final class QuarantinePod implements ActionType {
 
         NetworkPolicy networkPolicy = QuarantinePolicies.networkPolicy(namespace, actionId);
         GenericKubernetesResource adminPolicy = null;
-        if (cluster.server().hasAdminNetworkPolicy()) {
-            if (hasNameLabel(cluster, namespace)) {
-                QuarantinePolicies.Priority priority = QuarantinePolicies.priority(cluster.adminPolicies());
-                adminPolicy = QuarantinePolicies.adminPolicy(namespace, actionId, priority.value());
+        Optional<AdminPolicies.Api> denyApi = AdminPolicies.Api.of(cluster.server());
+        if (denyApi.isPresent()) {
+            if (AdminPolicies.hasNameLabel(cluster, namespace)) {
+                AdminPolicies.Priority priority = AdminPolicies.priority(cluster.adminPolicies());
+                adminPolicy = QuarantinePolicies.adminPolicy(denyApi.get(), namespace, actionId, priority.value());
                 if (!priority.tiedWith().isEmpty()) {
-                    warnings.add("the AdminNetworkPolicy takes priority 0, which "
+                    warnings.add("the " + denyApi.get().kind + " takes priority 0, which "
                             + String.join(", ", priority.tiedWith())
                             + " has too: the API leaves the order of equal priorities undefined, so an Allow"
                             + " there may win over the quarantine's Deny");
                 }
             } else {
-                warnings.add("namespace " + namespace + " has no label " + QuarantinePolicies.NAMESPACE_NAME_LABEL
-                        + "=" + namespace + " (Kubernetes sets it from 1.21 on): no AdminNetworkPolicy can select"
+                warnings.add("namespace " + namespace + " has no label " + AdminPolicies.NAMESPACE_NAME_LABEL
+                        + "=" + namespace + " (Kubernetes sets it from 1.21 on): no admin-tier policy can select"
                         + " the pod by namespace, so only the NetworkPolicy is created and other NetworkPolicies"
                         + " still add their rules");
             }
@@ -399,19 +406,6 @@ public final class QuarantinePod implements ActionType {
                 cluster.roleBindings(),
                 cluster.clusterRoleBindings(),
                 cluster.tokenSecrets());
-    }
-
-    /**
-     * An AdminNetworkPolicy selects the pod's namespace by its name label; a namespace without it
-     * (servers before 1.21) would not be selected, although the engine, which adds the label to every
-     * namespace, would say it is.
-     */
-    private static boolean hasNameLabel(ClusterSnapshot cluster, String namespace) {
-        return cluster.namespace(namespace)
-                .map(object -> object.getMetadata().getLabels() != null
-                        && namespace.equals(
-                                object.getMetadata().getLabels().get(QuarantinePolicies.NAMESPACE_NAME_LABEL)))
-                .orElse(false);
     }
 
     private static String names(String kind, String namespace, List<? extends HasMetadata> objects) {

@@ -218,7 +218,7 @@ class QuarantinePodTest {
         assertThat(plan.params()).containsEntry("adminNetworkPolicy", false);
         assertThat(plan.warnings())
                 .contains("namespace shop has no label kubernetes.io/metadata.name=shop (Kubernetes sets it from 1.21"
-                        + " on): no AdminNetworkPolicy can select the pod by namespace, so only the NetworkPolicy is"
+                        + " on): no admin-tier policy can select the pod by namespace, so only the NetworkPolicy is"
                         + " created and other NetworkPolicies still add their rules");
         assertThat(plan.connectivityRemaining())
                 .containsExactly("shop/frontend[Pod] => shop/web-7d9f-aaaaa[Pod] : TCP 8080");
@@ -286,13 +286,15 @@ class QuarantinePodTest {
                 .containsExactly(entry(
                         "stanch.dev/detached-labels",
                         "{\"app\":\"web\",\"pod-template-hash\":\"7d9f\",\"tier\":\"backend\"}"));
-        Pod after = apply(cluster, plan.steps()).pod("shop", WEB_A).orElseThrow();
+        Pod after =
+                ClusterSimulator.apply(cluster, plan.steps()).pod("shop", WEB_A).orElseThrow();
         assertThat(after.getMetadata().getLabels())
                 .containsExactlyInAnyOrderEntriesOf(Map.of("stanch.dev/quarantine", "q1", "version", "v2"));
 
         // Without app=web, web-ingress no longer selects the pod: only the quarantine policy isolates it,
         // so nothing remains even without an AdminNetworkPolicy.
-        NetpolEngine engine = NetpolEngine.index(apply(cluster, plan.steps()).networkState());
+        NetpolEngine engine =
+                NetpolEngine.index(ClusterSimulator.apply(cluster, plan.steps()).networkState());
         var verdict = engine.allowed(Endpoint.pod("shop", "frontend"), Endpoint.pod("shop", WEB_A), Protocol.TCP, 8080);
         assertThat(verdict.allowed()).isFalse();
         assertThat(verdict.ingress().isolatedBy())
@@ -363,8 +365,8 @@ class QuarantinePodTest {
 
         for (boolean detach : List.of(false, true)) {
             ActionPlan plan = planned(input("q1", WEB_A, detach), cluster);
-            ClusterSnapshot applied = apply(cluster, plan.steps());
-            ClusterSnapshot rolledBack = apply(applied, plan.undo());
+            ClusterSnapshot applied = ClusterSimulator.apply(cluster, plan.steps());
+            ClusterSnapshot rolledBack = ClusterSimulator.apply(applied, plan.undo());
 
             Pod restored = rolledBack.pod("shop", WEB_A).orElseThrow();
             assertThat(restored.getMetadata().getLabels())
@@ -449,7 +451,7 @@ class QuarantinePodTest {
         PlanInput next = new PlanInput("q2", input("q2", "web-7d9f-29", false).request(), safety);
 
         assertThat(QuarantinePod.INSTANCE.plan(input, cluster)).isInstanceOf(Planning.Planned.class);
-        ClusterSnapshot after = apply(
+        ClusterSnapshot after = ClusterSimulator.apply(
                 cluster,
                 ((Planning.Planned) QuarantinePod.INSTANCE.plan(input, cluster))
                         .plan()
@@ -512,7 +514,7 @@ class QuarantinePodTest {
                 .contains("1 connection(s) of the pod remain, because other policies still allow them: NetworkPolicy"
                         + " shop/frontend-egress (NetworkPolicies add up; only an AdminNetworkPolicy could deny"
                         + " them)");
-        assertThat(QuarantinePod.INSTANCE.verify(plan, apply(cluster, plan.steps())))
+        assertThat(QuarantinePod.INSTANCE.verify(plan, ClusterSimulator.apply(cluster, plan.steps())))
                 .isEmpty();
     }
 
@@ -624,7 +626,7 @@ class QuarantinePodTest {
                     "pod shop/web-7d9f-aaaaa still has the label tier, which detach moves aside: its Services or"
                             + " controller may still select it"));
             assertThat(QuarantinePod.INSTANCE.verify(plan, before)).containsExactlyElementsOf(expected);
-            assertThat(QuarantinePod.INSTANCE.verify(plan, apply(before, plan.steps())))
+            assertThat(QuarantinePod.INSTANCE.verify(plan, ClusterSimulator.apply(before, plan.steps())))
                     .isEmpty();
         }
     }
@@ -635,7 +637,7 @@ class QuarantinePodTest {
         ActionPlan plan = planned(input("q1", WEB_A, false), before);
 
         assertThat(plan.connectivityRemaining()).isNotEmpty();
-        assertThat(QuarantinePod.INSTANCE.verify(plan, apply(before, plan.steps())))
+        assertThat(QuarantinePod.INSTANCE.verify(plan, ClusterSimulator.apply(before, plan.steps())))
                 .isEmpty();
     }
 
@@ -643,7 +645,7 @@ class QuarantinePodTest {
     void verifyReportsConnectivityBeyondThePlan() {
         ClusterSnapshot before = Fixture.cluster(ANP_SERVER);
         ActionPlan plan = planned(input("q1", WEB_A, false), before);
-        ClusterSnapshot after = apply(before, plan.steps());
+        ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps());
         // Someone adds an admin Allow for the frontend ahead of the quarantine (same priority, earlier name).
         ClusterSnapshot leaking = Fixture.with(after, List.of(Fixture.allowFrontendAtZero()));
 
@@ -656,7 +658,7 @@ class QuarantinePodTest {
     void verifyReportsAPolicyThatIsNotThisActions() {
         ClusterSnapshot before = Fixture.cluster(OLD_SERVER);
         ActionPlan plan = planned(input("q1", WEB_A, false), before);
-        ClusterSnapshot after = apply(before, plan.steps());
+        ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps());
         List<NetworkPolicy> policies = after.networkPolicies().stream()
                 .map(policy -> policy.getMetadata().getName().equals("stanch-quarantine-q1")
                         ? new NetworkPolicyBuilder(policy)
@@ -693,6 +695,7 @@ class QuarantinePodTest {
                 .containsExactly(
                         "/pods [get, update]",
                         "networking.k8s.io/networkpolicies [create, get, delete]",
+                        "policy.networking.k8s.io/clusternetworkpolicies [create, get, delete]",
                         "policy.networking.k8s.io/adminnetworkpolicies [create, get, delete]");
         assertThat(QuarantinePod.INSTANCE.rbac())
                 .allSatisfy(rule -> assertThat(rule.why()).isNotBlank());
@@ -742,66 +745,6 @@ class QuarantinePodTest {
                 .findFirst()
                 .orElseThrow();
         return (Integer) ((Map<String, Object>) admin.getAdditionalProperties().get("spec")).get("priority");
-    }
-
-    /**
-     * Carries out steps on a snapshot the way the API server would end up: what the executor does,
-     * written independently of the planner so that the round trip tests the plan, not itself.
-     */
-    static ClusterSnapshot apply(ClusterSnapshot cluster, List<Step> steps) {
-        List<Pod> pods = new ArrayList<>(cluster.pods());
-        List<NetworkPolicy> networkPolicies = new ArrayList<>(cluster.networkPolicies());
-        List<GenericKubernetesResource> adminPolicies = new ArrayList<>(cluster.adminPolicies());
-        for (Step step : steps) {
-            switch (step) {
-                case Step.Create create -> {
-                    switch (create.manifest()) {
-                        case NetworkPolicy policy -> networkPolicies.add(policy);
-                        case GenericKubernetesResource policy -> adminPolicies.add(policy);
-                        default -> throw new AssertionError("unexpected manifest " + create.object());
-                    }
-                }
-                case Step.DeleteOwned delete -> {
-                    networkPolicies.removeIf(policy -> ObjectRef.of(policy).equals(delete.object()));
-                    adminPolicies.removeIf(policy -> ObjectRef.of(policy).equals(delete.object()));
-                }
-                case Step.Relabel relabel ->
-                    pods.replaceAll(pod -> ObjectRef.pod(
-                                            pod.getMetadata().getNamespace(),
-                                            pod.getMetadata().getName())
-                                    .equals(relabel.object())
-                            ? relabelled(pod, relabel)
-                            : pod);
-                default -> throw new AssertionError("quarantine plans have no " + step.describe());
-            }
-        }
-        return new ClusterSnapshot(
-                cluster.server(),
-                cluster.namespaces(),
-                pods,
-                networkPolicies,
-                adminPolicies,
-                cluster.workloads(),
-                cluster.services(),
-                cluster.serviceAccounts(),
-                cluster.roleBindings(),
-                cluster.clusterRoleBindings(),
-                cluster.tokenSecrets());
-    }
-
-    private static Pod relabelled(Pod pod, Step.Relabel relabel) {
-        Map<String, String> labels = new LinkedHashMap<>(pod.getMetadata().getLabels());
-        labels.putAll(relabel.setLabels());
-        labels.keySet().removeAll(relabel.removeLabels());
-        Map<String, String> annotations = new LinkedHashMap<>(pod.getMetadata().getAnnotations());
-        annotations.putAll(relabel.setAnnotations());
-        annotations.keySet().removeAll(relabel.removeAnnotations());
-        return new PodBuilder(pod)
-                .editMetadata()
-                .withLabels(labels)
-                .withAnnotations(annotations)
-                .endMetadata()
-                .build();
     }
 
     /** A small shop: web (a ReplicaSet of two pods) behind a Service, a frontend that may call it. */
