@@ -1,0 +1,79 @@
+package dev.stanch.kubernetes;
+
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Stanch as the real API server sees it in production: a service account bound to nothing but the
+ * chart's ClusterRole (helm/stanch/templates/clusterrole.yaml, rendered with release name {@code
+ * it}). Tests that act through {@link #client()} prove that the role is enough.
+ */
+final class StanchIdentity {
+
+    static final Path CLUSTER_ROLE =
+            Path.of(System.getProperty("stanch.repo", "..")).resolve("helm/stanch/templates/clusterrole.yaml");
+
+    private final KubernetesClient client;
+    private final String namespace;
+
+    private StanchIdentity(KubernetesClient client, String namespace) {
+        this.client = client;
+        this.namespace = namespace;
+    }
+
+    /** Creates (once per server) the role, its binding and the account, and a client acting as it. */
+    static synchronized StanchIdentity of(KubeApiServer kube) {
+        KubernetesClient admin = kube.admin();
+        String rendered;
+        try {
+            rendered = Files.readString(CLUSTER_ROLE).replace("{{ .Release.Name }}", "it");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ClusterRole role = admin.getKubernetesSerialization().unmarshal(rendered, ClusterRole.class);
+        admin.rbac().clusterRoles().resource(role).serverSideApply();
+        String namespace = "stanch-it";
+        if (admin.namespaces().withName(namespace).get() == null) {
+            admin.namespaces()
+                    .resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(namespace)
+                            .endMetadata()
+                            .build())
+                    .create();
+        }
+        admin.rbac()
+                .clusterRoleBindings()
+                .resource(new ClusterRoleBindingBuilder()
+                        .withNewMetadata()
+                        .withName("it-stanch")
+                        .endMetadata()
+                        .withNewRoleRef()
+                        .withApiGroup("rbac.authorization.k8s.io")
+                        .withKind("ClusterRole")
+                        .withName(role.getMetadata().getName())
+                        .endRoleRef()
+                        .addNewSubject()
+                        .withKind("ServiceAccount")
+                        .withName("stanch")
+                        .withNamespace(namespace)
+                        .endSubject()
+                        .build())
+                .serverSideApply();
+        return new StanchIdentity(kube.clientFor(namespace, "stanch"), namespace);
+    }
+
+    /** A client that is allowed exactly what the chart's ClusterRole allows. */
+    KubernetesClient client() {
+        return client;
+    }
+
+    String namespace() {
+        return namespace;
+    }
+}
