@@ -92,7 +92,19 @@ public final class BlockConnection implements ActionType {
         } catch (IllegalArgumentException e) {
             return Planning.refuse(Refusal.INVALID, e.getMessage());
         }
-        Optional<Pod> peerPod = cluster.podWithIp(request.peerIp);
+        List<Pod> peerPods = cluster.podsWithIp(request.peerIp);
+        if (peerPods.size() > 1) {
+            return Planning.refuse(
+                    Refusal.INVALID,
+                    "the peer " + request.peerIp + " is the address of several live pods ("
+                            + peerPods.stream()
+                                    .map(p -> p.getMetadata().getNamespace() + "/"
+                                            + p.getMetadata().getName())
+                                    .sorted()
+                                    .collect(java.util.stream.Collectors.joining(", "))
+                            + "): Stanch cannot tell which one the detector saw");
+        }
+        Optional<Pod> peerPod = peerPods.stream().findFirst();
         if (peerPod.isPresent()) {
             String peerNamespace = peerPod.get().getMetadata().getNamespace();
             if (peerPod.get().getMetadata().getUid().equals(pod.getMetadata().getUid())) {

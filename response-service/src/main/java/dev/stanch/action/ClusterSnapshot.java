@@ -82,8 +82,12 @@ public record ClusterSnapshot(
         return find(serviceAccounts, namespace, name);
     }
 
-    /** The pods whose IP (any of them) is this address. */
-    public Optional<Pod> podWithIp(String ip) {
+    /**
+     * The live pods that have this address: not on the host's network (those share the node's
+     * address), not finished, not being deleted — an address is reused as soon as its pod is gone, so
+     * a terminating or finished pod may still show an address that now belongs to another.
+     */
+    public List<Pod> podsWithIp(String ip) {
         return pods.stream()
                 .filter(pod -> pod.getStatus() != null
                         && (ip.equals(pod.getStatus().getPodIP())
@@ -92,7 +96,10 @@ public record ClusterSnapshot(
                                                 .anyMatch(address -> ip.equals(address.getIp())))))
                 .filter(pod -> pod.getSpec() == null
                         || !Boolean.TRUE.equals(pod.getSpec().getHostNetwork()))
-                .findFirst();
+                .filter(pod -> pod.getMetadata().getDeletionTimestamp() == null)
+                .filter(pod -> !"Succeeded".equals(pod.getStatus().getPhase())
+                        && !"Failed".equals(pod.getStatus().getPhase()))
+                .toList();
     }
 
     /** The policy engine's view: namespaces, pods and the policies of every tier. */

@@ -115,9 +115,9 @@ public final class RevokeToken implements ActionType {
             RbacRule.of(
                     "",
                     "serviceaccounts",
-                    "delete,create",
-                    "rotateServiceAccount: delete the account and create it again, so that every token bound"
-                            + " to the old uid fails"));
+                    "get,delete,create",
+                    "rotateServiceAccount: read the account's uid (only the planned account is deleted), delete"
+                            + " it and create it again, so that every token bound to the old uid fails"));
 
     private final Clock clock;
 

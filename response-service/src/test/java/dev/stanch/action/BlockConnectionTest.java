@@ -529,4 +529,52 @@ class BlockConnectionTest {
         assertThat(BlockConnection.INSTANCE.verify(plan, after)).isEmpty();
         assertThat(ClusterSimulator.apply(after, plan.undo())).isEqualTo(before);
     }
+
+    @Test
+    void aPeerAddressIsAPodOnlyWhileThatPodLives() {
+        ClusterSnapshot cluster = shop(V1_20);
+        Pod gone = new PodBuilder(pod("other", "old-db", "10.0.0.20", Map.of("app", "db")))
+                .editMetadata()
+                .withDeletionTimestamp("2026-11-22T10:00:00Z")
+                .endMetadata()
+                .build();
+        Pod twin = pod("other", "twin", "10.0.0.20", Map.of("app", "twin"));
+        List<Pod> withGone = new java.util.ArrayList<>(cluster.pods());
+        withGone.addFirst(gone);
+        ClusterSnapshot terminating = new ClusterSnapshot(
+                cluster.server(),
+                cluster.namespaces(),
+                withGone,
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of());
+        ActionPlan plan = planned(BlockConnection.INSTANCE.plan(
+                block("m1", "shop/web-1", "egress", "10.0.0.20", 5432, "address"), terminating));
+        assertThat(plan.params()).containsEntry("peerPod", "shop/db-0");
+
+        List<Pod> withTwin = new java.util.ArrayList<>(cluster.pods());
+        withTwin.add(twin);
+        ClusterSnapshot ambiguous = new ClusterSnapshot(
+                cluster.server(),
+                cluster.namespaces(),
+                withTwin,
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of());
+        assertThat(refused(BlockConnection.INSTANCE.plan(
+                                block("m2", "shop/web-1", "egress", "10.0.0.20", 5432, "address"), ambiguous))
+                        .message())
+                .isEqualTo("the peer 10.0.0.20 is the address of several live pods (other/twin, shop/db-0): Stanch"
+                        + " cannot tell which one the detector saw");
+    }
 }

@@ -796,7 +796,7 @@ class RevokeTokenTest {
                         "rbac.authorization.k8s.io/clusterroles:bind",
                         "/secrets:get,update",
                         "/secrets:delete",
-                        "/serviceaccounts:delete,create");
+                        "/serviceaccounts:get,delete,create");
         assertThat(revoke.rbac()).allSatisfy(r -> assertThat(r.why()).isNotBlank());
         assertThat(ActionType.of(ActionKind.REVOKE_TOKEN).rbac()).isEqualTo(revoke.rbac());
     }

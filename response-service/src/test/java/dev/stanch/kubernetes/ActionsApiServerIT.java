@@ -1,6 +1,8 @@
 package dev.stanch.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.stanch.action.ActionPlan;
 import dev.stanch.action.ActionType;
@@ -15,9 +17,15 @@ import dev.stanch.playbook.OnApprovalTimeout;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,14 +49,20 @@ class ActionsApiServerIT {
     private final KubernetesClient stanch;
     private final String namespace;
 
+    /** Each test's pods get addresses of their own: a deleted namespace's pods linger a while. */
+    private static final java.util.concurrent.atomic.AtomicInteger SUBNETS =
+            new java.util.concurrent.atomic.AtomicInteger();
+
+    private final String net = "10.1." + SUBNETS.incrementAndGet() + ".";
+
     ActionsApiServerIT(KubeApiServer kube) {
         this.kube = kube;
         this.admin = kube.admin();
         this.stanch = StanchIdentity.of(kube).client();
         this.namespace = kube.createNamespace("shop");
-        pod("web-1", "10.1.0.11", Map.of("app", "web"));
-        pod("web-2", "10.1.0.12", Map.of("app", "web"));
-        pod("db-0", "10.1.0.20", Map.of("app", "db"));
+        pod("web-1", net + "11", Map.of("app", "web"));
+        pod("web-2", net + "12", Map.of("app", "web"));
+        pod("db-0", net + "20", Map.of("app", "db"));
     }
 
     @AfterEach
@@ -201,7 +215,7 @@ class ActionsApiServerIT {
     void twoBlocksOfOnePodWithAPodPeerRollBackAlone() {
         Map<String, Object> before = fingerprint();
         ActionExecutor executor = new ActionExecutor(stanch);
-        ActionPlan toDb = plan(ActionKind.BLOCK_CONNECTION, "web-1", block("egress", "10.1.0.20", 5432));
+        ActionPlan toDb = plan(ActionKind.BLOCK_CONNECTION, "web-1", block("egress", net + "20", 5432));
         executor.apply(toDb);
         ActionPlan toC2 = plan(ActionKind.BLOCK_CONNECTION, "web-1", block("egress", "203.0.113.7", 4444));
         executor.apply(toC2);
@@ -239,7 +253,7 @@ class ActionsApiServerIT {
     void aRollbackAfterACrashMidwayLeavesNothingBehind() {
         Map<String, Object> before = fingerprint();
         ActionExecutor executor = new ActionExecutor(stanch);
-        ActionPlan plan = plan(ActionKind.BLOCK_CONNECTION, "web-1", block("ingress", "10.1.0.20", 8080));
+        ActionPlan plan = plan(ActionKind.BLOCK_CONNECTION, "web-1", block("ingress", net + "20", 8080));
         // The process died after the first two steps: the label and the peer's label, no policy.
         ActionPlan cut = new ActionPlan(
                 plan.actionId(),
@@ -296,5 +310,346 @@ class ActionsApiServerIT {
         assertThat(planning.toString())
                 .contains("refused (unsupported)")
                 .contains("NetworkPolicy " + namespace + "/web-egress");
+    }
+
+    // ---------------------------------------------------------------- revoke-token
+
+    /** A pod running as {@code account}, with a Role that lets the account list pods, bound three ways. */
+    private void accountWithPermissions(String account, String pod) {
+        admin.serviceAccounts()
+                .inNamespace(namespace)
+                .resource(new ServiceAccountBuilder()
+                        .withNewMetadata()
+                        .withName(account)
+                        .endMetadata()
+                        .build())
+                .create();
+        admin.rbac()
+                .roles()
+                .inNamespace(namespace)
+                .resource(new RoleBuilder()
+                        .withNewMetadata()
+                        .withName("pod-reader")
+                        .endMetadata()
+                        .addNewRule()
+                        .withApiGroups("")
+                        .withResources("pods")
+                        .withVerbs("get", "list")
+                        .endRule()
+                        .build())
+                .create();
+        admin.rbac()
+                .roleBindings()
+                .inNamespace(namespace)
+                .resource(new RoleBindingBuilder()
+                        .withNewMetadata()
+                        .withName("readers")
+                        .endMetadata()
+                        .withNewRoleRef("rbac.authorization.k8s.io", "Role", "pod-reader")
+                        .addNewSubject()
+                        .withApiGroup("rbac.authorization.k8s.io")
+                        .withKind("User")
+                        .withName("alice")
+                        .endSubject()
+                        .addNewSubject()
+                        .withKind("ServiceAccount")
+                        .withName(account)
+                        .withNamespace(namespace)
+                        .endSubject()
+                        .addNewSubject()
+                        .withApiGroup("rbac.authorization.k8s.io")
+                        .withKind("Group")
+                        .withName("shop-devs")
+                        .endSubject()
+                        .build())
+                .create();
+        admin.rbac()
+                .clusterRoleBindings()
+                .resource(new ClusterRoleBindingBuilder()
+                        .withNewMetadata()
+                        .withName(namespace + "-" + account + "-view")
+                        .endMetadata()
+                        .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", "view")
+                        .addNewSubject()
+                        .withKind("ServiceAccount")
+                        .withName(account)
+                        .withNamespace(namespace)
+                        .endSubject()
+                        .build())
+                .create();
+        Pod created = admin.pods()
+                .inNamespace(namespace)
+                .resource(new PodBuilder()
+                        .withNewMetadata()
+                        .withName(pod)
+                        .withLabels(Map.of("app", "checkout"))
+                        .endMetadata()
+                        .withNewSpec()
+                        .withServiceAccountName(account)
+                        .addNewContainer()
+                        .withName("main")
+                        .withImage("example/checkout")
+                        .endContainer()
+                        .endSpec()
+                        .build())
+                .create();
+        assertThat(created.getSpec().getServiceAccountName()).isEqualTo(account);
+    }
+
+    private boolean mayListPods(KubernetesClient client) {
+        try {
+            client.pods().inNamespace(namespace).list();
+            return true;
+        } catch (KubernetesClientException e) {
+            assertThat(e.getCode()).isEqualTo(403);
+            return false;
+        }
+    }
+
+    @Test
+    void revokeTokenStripsTheAccountAndRollbackPutsItBackInPlace() {
+        accountWithPermissions("checkout", "checkout-1");
+        // The controller-manager gives the account a legacy token Secret (1.20 still does).
+        await().atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> admin.serviceAccounts()
+                                        .inNamespace(namespace)
+                                        .withName("checkout")
+                                        .get()
+                                        .getSecrets()
+                                != null
+                        && !admin.serviceAccounts()
+                                .inNamespace(namespace)
+                                .withName("checkout")
+                                .get()
+                                .getSecrets()
+                                .isEmpty());
+        String legacyName = admin.serviceAccounts()
+                .inNamespace(namespace)
+                .withName("checkout")
+                .get()
+                .getSecrets()
+                .getFirst()
+                .getName();
+        Map<String, Object> before = fingerprint();
+        KubernetesClient asAccount = kube.clientFor(namespace, "checkout");
+        assertThat(mayListPods(asAccount)).isTrue();
+
+        ActionExecutor executor = new ActionExecutor(stanch);
+        ActionPlan plan = plan(ActionKind.REVOKE_TOKEN, "checkout-1", Map.of());
+        assertThat(plan.steps())
+                .extracting(dev.stanch.action.Step::describe)
+                .contains("remove ServiceAccount " + namespace + "/checkout from RoleBinding " + namespace + "/readers")
+                .anySatisfy(step -> assertThat(step).startsWith("delete Secret " + namespace + "/" + legacyName));
+        assertThat(plan.fullyReversible()).isFalse(); // a 1.20 server: the legacy token is deleted
+
+        executor.apply(plan);
+        assertThat(executor.apply(plan).changed()).isEmpty();
+        assertThat(executor.verify(plan)).isEmpty();
+        // The server, not the plan, says the account lost its permissions.
+        assertThat(mayListPods(asAccount)).isFalse();
+        assertThat(admin.rbac()
+                        .roleBindings()
+                        .inNamespace(namespace)
+                        .withName("readers")
+                        .get()
+                        .getSubjects())
+                .extracting(subject -> subject.getKind() + " " + subject.getName())
+                .containsExactly("User alice", "Group shop-devs");
+        assertThat(admin.secrets().inNamespace(namespace).withName(legacyName).get())
+                .isNull();
+
+        executor.rollback(plan);
+        assertThat(executor.rollback(plan).changed()).isEmpty();
+        assertThat(mayListPods(asAccount)).isTrue();
+        assertThat(admin.rbac()
+                        .roleBindings()
+                        .inNamespace(namespace)
+                        .withName("readers")
+                        .get()
+                        .getSubjects())
+                .extracting(subject -> subject.getKind() + " " + subject.getName())
+                .containsExactly("User alice", "ServiceAccount checkout", "Group shop-devs");
+        // Exactly as before, but for what the plan said cannot be undone: the deleted legacy token
+        // (the controller-manager issues the account a new one).
+        Map<String, Object> after = fingerprint();
+        after.keySet().removeIf(key -> key.startsWith("Secret ") || key.startsWith("ServiceAccount "));
+        before.keySet().removeIf(key -> key.startsWith("Secret ") || key.startsWith("ServiceAccount "));
+        assertThat(after).isEqualTo(before);
+        asAccount.close();
+    }
+
+    @Test
+    void rotatingTheAccountKillsItsBoundTokens() {
+        accountWithPermissions("payments", "payments-1");
+        KubernetesClient asAccount = kube.clientFor(namespace, "payments");
+        assertThat(mayListPods(asAccount)).isTrue();
+        String oldUid = admin.serviceAccounts()
+                .inNamespace(namespace)
+                .withName("payments")
+                .get()
+                .getMetadata()
+                .getUid();
+
+        ActionExecutor executor = new ActionExecutor(stanch);
+        ActionPlan plan = plan(ActionKind.REVOKE_TOKEN, "payments-1", Map.of("rotateServiceAccount", true));
+        executor.apply(plan);
+        assertThat(executor.apply(plan).changed()).isEmpty();
+        assertThat(executor.verify(plan)).isEmpty();
+        assertThat(admin.serviceAccounts()
+                        .inNamespace(namespace)
+                        .withName("payments")
+                        .get()
+                        .getMetadata()
+                        .getUid())
+                .isNotEqualTo(oldUid);
+        // A token bound to the old uid no longer authenticates at all: 401, not 403 — once the API
+        // server's token cache (10 s for a success) has let go of it.
+        await().atMost(java.time.Duration.ofSeconds(60))
+                .untilAsserted(() -> assertThatThrownBy(
+                                () -> asAccount.pods().inNamespace(namespace).list())
+                        .isInstanceOf(KubernetesClientException.class)
+                        .extracting(e -> ((KubernetesClientException) e).getCode())
+                        .isEqualTo(401));
+        asAccount.close();
+
+        executor.rollback(plan); // the bindings come back; the old tokens stay dead
+        try (KubernetesClient fresh = kube.clientFor(namespace, "payments")) {
+            assertThat(mayListPods(fresh)).isTrue();
+        }
+    }
+
+    // ---------------------------------------------------------------- quarantine-pod
+
+    @Test
+    void quarantineDetachesAPodThatItsReplicaSetReplacesAndRollbackReadopts() {
+        admin.apps()
+                .replicaSets()
+                .inNamespace(namespace)
+                .resource(new ReplicaSetBuilder()
+                        .withNewMetadata()
+                        .withName("api")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withReplicas(2)
+                        .withNewSelector()
+                        .withMatchLabels(Map.of("app", "api"))
+                        .endSelector()
+                        .withNewTemplate()
+                        .withNewMetadata()
+                        .withLabels(Map.of("app", "api", "version", "v1"))
+                        .endMetadata()
+                        .withNewSpec()
+                        .addNewContainer()
+                        .withName("main")
+                        .withImage("example/api")
+                        .endContainer()
+                        .endSpec()
+                        .endTemplate()
+                        .endSpec()
+                        .build())
+                .create();
+        await().atMost(java.time.Duration.ofSeconds(60)).until(() -> apiPods().size() == 2);
+        int address = 30;
+        for (Pod pod : apiPods()) {
+            ready(pod, net + address++);
+        }
+        await().atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> Integer.valueOf(2)
+                        .equals(admin.apps()
+                                .replicaSets()
+                                .inNamespace(namespace)
+                                .withName("api")
+                                .get()
+                                .getStatus()
+                                .getReadyReplicas()));
+        String target = apiPods().getFirst().getMetadata().getName();
+        Map<String, String> labelsBefore = admin.pods()
+                .inNamespace(namespace)
+                .withName(target)
+                .get()
+                .getMetadata()
+                .getLabels();
+
+        ActionExecutor executor = new ActionExecutor(stanch);
+        ActionPlan plan = plan(ActionKind.QUARANTINE_POD, target, Map.of("detach", true));
+        executor.apply(plan);
+        assertThat(executor.apply(plan).changed()).isEmpty();
+        assertThat(executor.verify(plan)).isEmpty();
+        Pod quarantined = admin.pods().inNamespace(namespace).withName(target).get();
+        assertThat(quarantined.getMetadata().getLabels())
+                .containsEntry("stanch.dev/quarantine", plan.actionId())
+                .containsEntry("version", "v1")
+                .doesNotContainKey("app");
+        assertThat(quarantined.getMetadata().getAnnotations())
+                .containsEntry("stanch.dev/detached-labels", "{\"app\":\"api\"}");
+        // The real ReplicaSet controller orphans the detached pod and starts a replacement.
+        await().atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> apiPods().size() == 2
+                        && admin.pods()
+                                .inNamespace(namespace)
+                                .withName(target)
+                                .get()
+                                .getMetadata()
+                                .getOwnerReferences()
+                                .isEmpty());
+        assertThat(apiPods()).extracting(p -> p.getMetadata().getName()).doesNotContain(target);
+
+        executor.rollback(plan);
+        assertThat(executor.rollback(plan).changed()).isEmpty();
+        assertThat(executor.leftovers(plan.actionId())).isEmpty();
+        Pod restored = admin.pods().inNamespace(namespace).withName(target).get();
+        assertThat(restored.getMetadata().getLabels()).isEqualTo(labelsBefore);
+        assertThat(restored.getMetadata().getAnnotations()).doesNotContainKey("stanch.dev/detached-labels");
+        // Back under the selector: the ReplicaSet adopts it again and removes one replica, as the
+        // plan warned.
+        await().atMost(java.time.Duration.ofSeconds(60)).until(() -> apiPods().size() == 2);
+        assertThat(admin.network()
+                        .v1()
+                        .networkPolicies()
+                        .inNamespace(namespace)
+                        .list()
+                        .getItems())
+                .isEmpty();
+    }
+
+    @Test
+    void quarantineRefusesMoreThanTheShareOfAWorkload() {
+        Planning planning = planning("share1", ActionKind.QUARANTINE_POD, "web-1", Map.of());
+        // web-1 has no owner: no share applies; it is planned.
+        assertThat(planning).isInstanceOf(Planning.Planned.class);
+        ActionExecutor executor = new ActionExecutor(stanch);
+        ActionPlan plan = ((Planning.Planned) planning).plan();
+        Map<String, Object> before = fingerprint();
+        executor.apply(plan);
+        assertThat(executor.verify(plan)).isEmpty();
+        assertThat(planning("share2", ActionKind.QUARANTINE_POD, "web-1", Map.of())
+                        .toString())
+                .contains("already-in-effect");
+        executor.rollback(plan);
+        assertThat(executor.leftovers(plan.actionId())).isEmpty();
+        assertThat(fingerprint()).isEqualTo(before);
+    }
+
+    private List<Pod> apiPods() {
+        return admin.pods().inNamespace(namespace).withLabel("app", "api").list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .toList();
+    }
+
+    private void ready(Pod pod, String ip) {
+        admin.pods()
+                .inNamespace(namespace)
+                .resource(new PodBuilder(pod)
+                        .withNewStatus()
+                        .withPhase("Running")
+                        .withPodIP(ip)
+                        .addNewPodIP(ip)
+                        .addNewCondition()
+                        .withType("Ready")
+                        .withStatus("True")
+                        .endCondition()
+                        .endStatus()
+                        .build())
+                .updateStatus();
     }
 }
