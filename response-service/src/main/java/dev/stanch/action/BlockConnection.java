@@ -120,22 +120,30 @@ public final class BlockConnection implements ActionType {
             }
         }
         List<String> warnings = new ArrayList<>();
-        boolean byPort = request.port != null && request.granularity.equals("port");
-        if (byPort && !cluster.server().supportsEndPort()) {
-            byPort = false;
-            warnings.add("the API server (" + cluster.server()
-                    + ") has no NetworkPolicy endPort (1.25+): every port of " + request.peerIp
-                    + " is cut, not only " + request.port);
-        } else if (request.granularity.equals("port") && request.port == null) {
+        boolean portAsked = request.port != null && request.granularity.equals("port");
+        if (request.granularity.equals("port") && request.port == null) {
             warnings.add("the detection names no peer port: every port of " + request.peerIp + " is cut");
         }
+        // A NetworkPolicy can leave the peer's other ports open only with endPort; an admin-tier
+        // policy names the port it denies, on any server.
+        boolean byPort = portAsked && cluster.server().supportsEndPort();
         String actionId = input.actionId();
-        BlockedFlow flow = new BlockedFlow(
-                request.peerIp,
-                peerPod.isPresent() ? StanchLabels.peerLabel(actionId) : null,
-                byPort ? request.protocol : null,
-                byPort ? request.port : null);
-        Flow subject = new Flow(pod, peerPod.orElse(null), request, flow);
+        String peerLabel = peerPod.isPresent() ? StanchLabels.peerLabel(actionId) : null;
+        Flow subject = new Flow(
+                pod,
+                peerPod.orElse(null),
+                request,
+                new BlockedFlow(
+                        request.peerIp, peerLabel, byPort ? request.protocol : null, byPort ? request.port : null));
+        Flow denied = new Flow(
+                pod,
+                peerPod.orElse(null),
+                request,
+                new BlockedFlow(
+                        request.peerIp,
+                        peerLabel,
+                        portAsked ? request.protocol : null,
+                        portAsked ? request.port : null));
 
         NetpolEngine before = NetpolEngine.index(cluster.networkState());
         if (subject.harmStopped(before)) {
@@ -182,8 +190,8 @@ public final class BlockConnection implements ActionType {
                                 + AdminPolicies.NAMESPACE_NAME_LABEL + " (set from 1.21 on) by which a "
                                 + denyApi.get().kind + " could select it");
             }
-            Candidate byAdminPolicy = adminPolicy(denyApi.get(), input, cluster, pod, subject, warnings);
-            List<String> adminProblems = byAdminPolicy.problems(before, subject);
+            Candidate byAdminPolicy = adminPolicy(denyApi.get(), input, cluster, pod, denied, warnings);
+            List<String> adminProblems = byAdminPolicy.problems(before, denied);
             if (!adminProblems.isEmpty()) {
                 return Planning.refuse(
                         Refusal.INEFFECTIVE,
@@ -193,6 +201,11 @@ public final class BlockConnection implements ActionType {
             warnings.add("a NetworkPolicy would not cut the flow (" + String.join("; ", problems) + "): a "
                     + denyApi.get().kind + " denies it instead");
             chosen = byAdminPolicy;
+            byPort = portAsked;
+        } else if (portAsked && !byPort) {
+            warnings.add("the API server (" + cluster.server()
+                    + ") has no NetworkPolicy endPort (1.25+): every port of " + request.peerIp
+                    + " is cut, not only " + request.port);
         }
 
         warnings.add("a policy stops new connections; an established one may survive where the network"

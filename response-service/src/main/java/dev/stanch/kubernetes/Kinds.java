@@ -59,6 +59,8 @@ final class Kinds {
             case "ClusterRoleBinding" -> client.rbac().clusterRoleBindings().withName(name);
             case "AdminNetworkPolicy" ->
                 client.genericKubernetesResources(ADMIN_NETWORK_POLICY).withName(name);
+            case "ClusterNetworkPolicy" ->
+                client.genericKubernetesResources(CLUSTER_NETWORK_POLICY).withName(name);
             default ->
                 throw new KubernetesFailure(
                         KubernetesFailure.Reason.UNSUPPORTED, "Stanch does not change objects of kind " + ref.kind());
@@ -68,12 +70,15 @@ final class Kinds {
     /** The operations on an object in hand (for create and update). */
     Resource<? extends HasMetadata> resource(HasMetadata object) {
         if (object instanceof GenericKubernetesResource generic) {
-            if (!"AdminNetworkPolicy".equals(generic.getKind())) {
-                throw new KubernetesFailure(
-                        KubernetesFailure.Reason.UNSUPPORTED,
-                        "Stanch does not change objects of kind " + generic.getKind());
-            }
-            return client.genericKubernetesResources(ADMIN_NETWORK_POLICY).resource(generic);
+            ResourceDefinitionContext context = switch (String.valueOf(generic.getKind())) {
+                case "AdminNetworkPolicy" -> ADMIN_NETWORK_POLICY;
+                case "ClusterNetworkPolicy" -> CLUSTER_NETWORK_POLICY;
+                default ->
+                    throw new KubernetesFailure(
+                            KubernetesFailure.Reason.UNSUPPORTED,
+                            "Stanch does not change objects of kind " + generic.getKind());
+            };
+            return client.genericKubernetesResources(context).resource(generic);
         }
         return client.resource(object);
     }
