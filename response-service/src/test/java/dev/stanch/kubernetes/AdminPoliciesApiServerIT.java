@@ -95,7 +95,9 @@ class AdminPoliciesApiServerIT {
     void cleanUp() {
         admin.namespaces().withName(namespace).delete();
         for (String name : List.of(
-                "clusternetworkpolicies.policy.networking.k8s.io", "adminnetworkpolicies.policy.networking.k8s.io")) {
+                "clusternetworkpolicies.policy.networking.k8s.io",
+                "adminnetworkpolicies.policy.networking.k8s.io",
+                "baselineadminnetworkpolicies.policy.networking.k8s.io")) {
             admin.apiextensions()
                     .v1()
                     .customResourceDefinitions()
@@ -240,6 +242,7 @@ class AdminPoliciesApiServerIT {
     @Test
     void quarantineAddsAnAdminNetworkPolicyWhereOnlyThatKindExists() {
         install("AdminNetworkPolicy", "adminnetworkpolicies", "v1alpha1");
+        install("BaselineAdminNetworkPolicy", "baselineadminnetworkpolicies", "v1alpha1");
         ActionPlan plan = planned(planning("anp1", ActionKind.QUARANTINE_POD, Map.of()));
         assertThat(plan.steps())
                 .extracting(dev.stanch.action.Step::describe)

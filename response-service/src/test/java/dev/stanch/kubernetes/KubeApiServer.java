@@ -68,13 +68,24 @@ final class KubeApiServer implements AutoCloseable {
     private final Path controllerManagerLog;
     private final KubernetesClient admin;
     private final Thread shutdownHook;
+    private final Path auditLog;
 
     private KubeApiServer(
-            Process controllerManager, Path controllerManagerLog, KubernetesClient admin, Thread shutdownHook) {
+            Process controllerManager,
+            Path controllerManagerLog,
+            KubernetesClient admin,
+            Thread shutdownHook,
+            Path auditLog) {
         this.controllerManager = controllerManager;
         this.controllerManagerLog = controllerManagerLog;
         this.admin = admin;
         this.shutdownHook = shutdownHook;
+        this.auditLog = auditLog;
+    }
+
+    /** The API server's audit log (JSON lines): every request of Stanch's own account, at Metadata level. */
+    Path auditLog() {
+        return auditLog;
     }
 
     /**
@@ -91,10 +102,31 @@ final class KubeApiServer implements AutoCloseable {
         logProcessOutput(
                 KubeAPIServerProcess.class.getName() + ".APIServerProcessLogs", workDir.resolve("kube-apiserver.log"));
         logProcessOutput(EtcdProcess.class.getName() + ".EtcdProcessLogs", workDir.resolve("etcd.log"));
+        Path auditLog = workDir.resolve("audit.log");
+        Path auditPolicy = workDir.resolve("audit-policy.yaml");
+        try {
+            Files.deleteIfExists(auditLog);
+            // What Stanch's own account asks of the server, and nothing else: the evidence that each
+            // rule of the chart's ClusterRole is used (ClusterRoleUsageApiServerIT).
+            Files.writeString(auditPolicy, """
+                    apiVersion: audit.k8s.io/v1
+                    kind: Policy
+                    omitStages: [RequestReceived]
+                    rules:
+                      - level: Metadata
+                        users: ["%s"]
+                      - level: None
+                    """.formatted(StanchIdentity.USER));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         KubeAPIServer apiServer = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
                 .withTestDir(testDir.toString())
                 .withApiServerVersion(KubeBinaries.VERSION)
                 .withOfflineMode(true)
+                .withApiServerFlag("--audit-policy-file", auditPolicy.toString())
+                .withApiServerFlag("--audit-log-path", auditLog.toString())
+                .withApiServerFlag("--audit-log-format", "json")
                 .build());
         // Processes outlive the JVM unless stopped: the hook covers an interrupted run (Ctrl-C), the
         // extension's close() the normal end.
@@ -115,7 +147,7 @@ final class KubeApiServer implements AutoCloseable {
                     .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig)))
                     .build();
             stops.add(admin::close);
-            KubeApiServer server = new KubeApiServer(cm, cmLog, admin, hook);
+            KubeApiServer server = new KubeApiServer(cm, cmLog, admin, hook, auditLog);
             server.awaitServiceAccount("default", "default");
             log.info(
                     "kube-apiserver {} ready in {} ms, kube-controller-manager {} ms later (logs: {})",

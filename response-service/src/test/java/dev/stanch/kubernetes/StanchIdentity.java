@@ -18,6 +18,11 @@ final class StanchIdentity {
     static final Path CLUSTER_ROLE =
             Path.of(System.getProperty("stanch.repo", "..")).resolve("helm/stanch/templates/clusterrole.yaml");
 
+    static final String NAMESPACE = "stanch-it";
+
+    /** The user name the API server gives Stanch's account (what its audit log records). */
+    static final String USER = "system:serviceaccount:" + NAMESPACE + ":stanch";
+
     private final KubernetesClient client;
     private final String namespace;
 
@@ -37,7 +42,7 @@ final class StanchIdentity {
         }
         ClusterRole role = admin.getKubernetesSerialization().unmarshal(rendered, ClusterRole.class);
         admin.rbac().clusterRoles().resource(role).serverSideApply();
-        String namespace = "stanch-it";
+        String namespace = NAMESPACE;
         if (admin.namespaces().withName(namespace).get() == null) {
             admin.namespaces()
                     .resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
