@@ -25,6 +25,26 @@ class ActionDocsTest {
         checkExample("block-connection", PlanDocument.yaml(plan));
     }
 
+    /** RevokeTokenTest's cluster on 1.29: the legacy tokens are marked invalid, and every part is reversible. */
+    @Test
+    void revokeTokenExample() throws IOException {
+        ActionPlan plan = BlockConnectionTest.planned(new RevokeToken(RevokeTokenTest.CLOCK)
+                .plan(
+                        RevokeTokenTest.input("web-1", RevokeTokenTest.KEEP),
+                        RevokeTokenTest.cluster(RevokeTokenTest.V1_29)));
+        checkExample("revoke-token", PlanDocument.yaml(plan));
+    }
+
+    /** The same cluster on 1.20, which ignores the label: the legacy tokens are deleted, for good. */
+    @Test
+    void revokeTokenBefore129Example() throws IOException {
+        ActionPlan plan = BlockConnectionTest.planned(new RevokeToken(RevokeTokenTest.CLOCK)
+                .plan(
+                        RevokeTokenTest.input("web-1", RevokeTokenTest.KEEP),
+                        RevokeTokenTest.cluster(RevokeTokenTest.V1_20)));
+        checkExample("revoke-token-1.20", PlanDocument.yaml(plan));
+    }
+
     /** The fenced YAML block after {@code <!-- example: name -->} equals {@code yaml}. */
     static void checkExample(String name, String yaml) throws IOException {
         String doc = Files.readString(DOC);
