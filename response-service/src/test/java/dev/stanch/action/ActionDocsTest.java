@@ -45,6 +45,24 @@ class ActionDocsTest {
         checkExample("revoke-token-1.20", PlanDocument.yaml(plan));
     }
 
+    /** QuarantinePodTest's shop on 1.20: no admin-tier policy, so web-ingress still lets the frontend in. */
+    @Test
+    void quarantinePodExample() throws IOException {
+        ActionPlan plan = BlockConnectionTest.planned(QuarantinePod.INSTANCE.plan(
+                QuarantinePodTest.input("7f3c2a", QuarantinePodTest.WEB_A, false),
+                QuarantinePodTest.Fixture.cluster(QuarantinePodTest.OLD_SERVER)));
+        checkExample("quarantine-pod", PlanDocument.yaml(plan));
+    }
+
+    /** The same pod with detach, on a server that serves AdminNetworkPolicy: nothing remains. */
+    @Test
+    void quarantinePodDetachedExample() throws IOException {
+        ActionPlan plan = BlockConnectionTest.planned(QuarantinePod.INSTANCE.plan(
+                QuarantinePodTest.input("7f3c2a", QuarantinePodTest.WEB_A, true),
+                QuarantinePodTest.Fixture.cluster(QuarantinePodTest.ANP_SERVER)));
+        checkExample("quarantine-pod-detach", PlanDocument.yaml(plan));
+    }
+
     /** The fenced YAML block after {@code <!-- example: name -->} equals {@code yaml}. */
     static void checkExample(String name, String yaml) throws IOException {
         String doc = Files.readString(DOC);
