@@ -25,6 +25,44 @@ class ActionDocsTest {
         checkExample("block-connection", PlanDocument.yaml(plan));
     }
 
+    /** RevokeTokenTest's cluster on 1.29: the legacy tokens are marked invalid, and every part is reversible. */
+    @Test
+    void revokeTokenExample() throws IOException {
+        ActionPlan plan = BlockConnectionTest.planned(new RevokeToken(RevokeTokenTest.CLOCK)
+                .plan(
+                        RevokeTokenTest.input("web-1", RevokeTokenTest.KEEP),
+                        RevokeTokenTest.cluster(RevokeTokenTest.V1_29)));
+        checkExample("revoke-token", PlanDocument.yaml(plan));
+    }
+
+    /** The same cluster on 1.20, which ignores the label: the legacy tokens are deleted, for good. */
+    @Test
+    void revokeTokenBefore129Example() throws IOException {
+        ActionPlan plan = BlockConnectionTest.planned(new RevokeToken(RevokeTokenTest.CLOCK)
+                .plan(
+                        RevokeTokenTest.input("web-1", RevokeTokenTest.KEEP),
+                        RevokeTokenTest.cluster(RevokeTokenTest.V1_20)));
+        checkExample("revoke-token-1.20", PlanDocument.yaml(plan));
+    }
+
+    /** QuarantinePodTest's shop on 1.20: no admin-tier policy, so web-ingress still lets the frontend in. */
+    @Test
+    void quarantinePodExample() throws IOException {
+        ActionPlan plan = BlockConnectionTest.planned(QuarantinePod.INSTANCE.plan(
+                QuarantinePodTest.input("7f3c2a", QuarantinePodTest.WEB_A, false),
+                QuarantinePodTest.Fixture.cluster(QuarantinePodTest.OLD_SERVER)));
+        checkExample("quarantine-pod", PlanDocument.yaml(plan));
+    }
+
+    /** The same pod with detach, on a server that serves AdminNetworkPolicy: nothing remains. */
+    @Test
+    void quarantinePodDetachedExample() throws IOException {
+        ActionPlan plan = BlockConnectionTest.planned(QuarantinePod.INSTANCE.plan(
+                QuarantinePodTest.input("7f3c2a", QuarantinePodTest.WEB_A, true),
+                QuarantinePodTest.Fixture.cluster(QuarantinePodTest.ANP_SERVER)));
+        checkExample("quarantine-pod-detach", PlanDocument.yaml(plan));
+    }
+
     /** The fenced YAML block after {@code <!-- example: name -->} equals {@code yaml}. */
     static void checkExample(String name, String yaml) throws IOException {
         String doc = Files.readString(DOC);

@@ -39,9 +39,9 @@ import org.junit.jupiter.api.Test;
  */
 class QuarantinePodTest {
 
-    private static final ServerInfo OLD_SERVER = ServerInfo.of(1, 20);
-    private static final ServerInfo ANP_SERVER = ServerInfo.of(1, 31, ServerInfo.ADMIN_NETWORK_POLICY);
-    private static final String WEB_A = "web-7d9f-aaaaa";
+    static final ServerInfo OLD_SERVER = ServerInfo.of(1, 20);
+    static final ServerInfo ANP_SERVER = ServerInfo.of(1, 31, ServerInfo.ADMIN_NETWORK_POLICY);
+    static final String WEB_A = "web-7d9f-aaaaa";
     private static final String WEB_B = "web-7d9f-bbbbb";
 
     // ------------------------------------------------------------------ the policies

@@ -43,11 +43,11 @@ import org.junit.jupiter.api.Test;
  */
 class RevokeTokenTest {
 
-    private static final ServerInfo V1_20 = ServerInfo.of(1, 20);
-    private static final ServerInfo V1_29 = ServerInfo.of(1, 29);
+    static final ServerInfo V1_20 = ServerInfo.of(1, 20);
+    static final ServerInfo V1_29 = ServerInfo.of(1, 29);
 
     /** 23:30 in UTC is already the next day in Tokyo: the label's date must be UTC's. */
-    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T23:30:00Z"), ZoneId.of("Asia/Tokyo"));
+    static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T23:30:00Z"), ZoneId.of("Asia/Tokyo"));
 
     private static final String TODAY = "2026-11-22";
 
@@ -218,7 +218,7 @@ class RevokeTokenTest {
 
     private static final Secret API_TOKEN = token("api-token", "api", "uid-api", Map.of());
 
-    private static ClusterSnapshot cluster(ServerInfo server) {
+    static ClusterSnapshot cluster(ServerInfo server) {
         return new ClusterSnapshot(
                 server,
                 List.of(),
@@ -256,7 +256,7 @@ class RevokeTokenTest {
                 List.of(WEB_TOKEN, OLD_WEB_TOKEN, FRESH_WEB_TOKEN, API_TOKEN));
     }
 
-    private static PlanInput input(String pod, Map<String, Object> params) {
+    static PlanInput input(String pod, Map<String, Object> params) {
         return input("shop", pod, params);
     }
 
@@ -276,7 +276,7 @@ class RevokeTokenTest {
         return new PlanInput("a1b2c3", request, Safety.defaults());
     }
 
-    private static final Map<String, Object> KEEP = Map.of(RevokeToken.ROTATE, false);
+    static final Map<String, Object> KEEP = Map.of(RevokeToken.ROTATE, false);
     private static final Map<String, Object> ROTATE = Map.of(RevokeToken.ROTATE, true);
 
     private ActionPlan plan(ClusterSnapshot cluster, Map<String, Object> params) {
