@@ -59,7 +59,8 @@ public final class BlockConnection implements ActionType {
                     "policy.networking.k8s.io",
                     "adminnetworkpolicies",
                     "get,create,delete",
-                    "deny a flow that a NetworkPolicy already allows, where the cluster has AdminNetworkPolicy"));
+                    "deny a flow that a NetworkPolicy already allows, where the cluster has AdminNetworkPolicy"
+                            + " but not ClusterNetworkPolicy"));
 
     private BlockConnection() {}
 

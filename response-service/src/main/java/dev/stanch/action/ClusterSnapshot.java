@@ -26,7 +26,7 @@ import java.util.Optional;
  * @param networkPolicies every NetworkPolicy
  * @param adminPolicies AdminNetworkPolicies and their kin, where the cluster has them
  * @param workloads the controllers that own pods of the target's namespace (ReplicaSets,
- *     Deployments, StatefulSets, DaemonSets, Jobs, ReplicationControllers)
+ *     StatefulSets, DaemonSets, Jobs, ReplicationControllers)
  * @param services the Services of the target's namespace
  * @param serviceAccounts the ServiceAccounts of the target's namespace
  * @param roleBindings every RoleBinding (one in any namespace may name the account)

@@ -60,8 +60,10 @@ public final class PlanDocument {
     private static Map<String, Object> step(Step step) {
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("do", step.describe());
-        if (step instanceof Step.Create create) {
-            entry.put("manifest", manifest(create.manifest()));
+        switch (step) {
+            case Step.Create create -> entry.put("manifest", manifest(create.manifest()));
+            case Step.RecreateServiceAccount recreate -> entry.put("manifest", manifest(recreate.replacement()));
+            default -> {}
         }
         return entry;
     }

@@ -29,8 +29,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * quarantine-pod: keep the pod running for forensics and cut it off the network. The pod gets the
  * label {@code stanch.dev/quarantine=<action id>}; a NetworkPolicy on that label selects it for
- * ingress and egress and allows nothing; where the cluster serves AdminNetworkPolicy, an admin
- * policy denies the same pod ahead of every NetworkPolicy, because NetworkPolicies only add up and
+ * ingress and egress and allows nothing; where the cluster serves ClusterNetworkPolicy or
+ * AdminNetworkPolicy, an admin-tier policy denies the same pod ahead of every NetworkPolicy, because NetworkPolicies only add up and
  * another one that selects the pod would let its traffic back in. The plan says, from the policy
  * engine, what the pod loses and what it keeps.
  *
@@ -81,7 +81,8 @@ public final class QuarantinePod implements ActionType {
                         "policy.networking.k8s.io",
                         "adminnetworkpolicies",
                         "create,get,delete",
-                        "where the cluster serves AdminNetworkPolicy, the admin policy that denies the pod"
+                        "where the cluster serves AdminNetworkPolicy but not ClusterNetworkPolicy, the admin policy that"
+                                + " denies the pod"
                                 + " ahead of every NetworkPolicy: create, find again, delete on rollback"));
     }
 
@@ -205,7 +206,7 @@ public final class QuarantinePod implements ActionType {
             warnings.add(remaining.size() + " connection(s) of the pod remain, because other policies still allow"
                     + " them: " + String.join(", ", Isolation.allowedBy(after, cluster, remaining))
                     + (adminPolicy == null
-                            ? " (NetworkPolicies add up; only an AdminNetworkPolicy could deny them)"
+                            ? " (NetworkPolicies add up; only an admin-tier policy could deny them)"
                             : ""));
         }
         if (!diff.gains().isEmpty()) {
@@ -225,7 +226,7 @@ public final class QuarantinePod implements ActionType {
 
         Map<String, Object> params = new LinkedHashMap<>();
         params.put(DETACH, detach);
-        params.put("adminNetworkPolicy", adminPolicy != null);
+        params.put("adminPolicy", adminPolicy == null ? "none" : adminPolicy.getKind());
         List<Step> steps = new ArrayList<>();
         List<Step> undo = new ArrayList<>();
         List<Reversibility> reversibility = new ArrayList<>();

@@ -382,7 +382,7 @@ final class PlaybookParser {
                         stage.line("expireAfter"),
                         path + ".expireAfter",
                         "recreating the ServiceAccount cannot be undone; expiry restores only the bindings"
-                                + " and token secrets");
+                                + " (the old account's token secrets are gone with it)");
             }
             if (errorCount() > errorsBefore || name == null || action == null) {
                 return Optional.empty();

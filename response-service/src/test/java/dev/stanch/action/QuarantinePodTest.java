@@ -73,7 +73,7 @@ class QuarantinePodTest {
                           - "Ingress"
                           - "Egress"
                         """);
-        assertThat(plan.params()).containsExactly(entry("detach", false), entry("adminNetworkPolicy", false));
+        assertThat(plan.params()).containsExactly(entry("detach", false), entry("adminPolicy", "none"));
         assertThat(plan.preImages())
                 .containsExactly(Fixture.cluster(OLD_SERVER).pod("shop", WEB_A).orElseThrow());
         assertThat(plan.fullyReversible()).isTrue();
@@ -95,7 +95,7 @@ class QuarantinePodTest {
         assertThat(plan.warnings())
                 .contains(
                         "1 connection(s) of the pod remain, because other policies still allow them: NetworkPolicy"
-                                + " shop/web-ingress (NetworkPolicies add up; only an AdminNetworkPolicy could deny"
+                                + " shop/web-ingress (NetworkPolicies add up; only an admin-tier policy could deny"
                                 + " them)",
                         "the pod stays an endpoint of Service shop/web: what they send it is dropped until rollback"
                                 + " (detach takes it out of them)");
@@ -148,7 +148,7 @@ class QuarantinePodTest {
                         """);
         assertThat(plan.connectivityRemaining()).isEmpty();
         assertThat(plan.connectivityLost()).contains("shop/frontend[Pod] => shop/web-7d9f-aaaaa[Pod] : lost TCP 8080");
-        assertThat(plan.params()).containsEntry("adminNetworkPolicy", true);
+        assertThat(plan.params()).containsEntry("adminPolicy", "AdminNetworkPolicy");
         assertThat(plan.undo())
                 .extracting(Step::describe)
                 .containsExactly(
@@ -215,7 +215,7 @@ class QuarantinePodTest {
         ActionPlan plan = planned(input("q1", WEB_A, false), cluster);
 
         assertThat(plan.steps()).extracting(step -> step.object().kind()).containsExactly("NetworkPolicy", "Pod");
-        assertThat(plan.params()).containsEntry("adminNetworkPolicy", false);
+        assertThat(plan.params()).containsEntry("adminPolicy", "none");
         assertThat(plan.warnings())
                 .contains("namespace shop has no label kubernetes.io/metadata.name=shop (Kubernetes sets it from 1.21"
                         + " on): no admin-tier policy can select the pod by namespace, so only the NetworkPolicy is"
@@ -512,7 +512,7 @@ class QuarantinePodTest {
                 .containsExactly("shop/frontend[Pod] => shop/web-7d9f[ReplicaSet] : TCP 8080");
         assertThat(plan.warnings())
                 .contains("1 connection(s) of the pod remain, because other policies still allow them: NetworkPolicy"
-                        + " shop/frontend-egress (NetworkPolicies add up; only an AdminNetworkPolicy could deny"
+                        + " shop/frontend-egress (NetworkPolicies add up; only an admin-tier policy could deny"
                         + " them)");
         assertThat(QuarantinePod.INSTANCE.verify(plan, ClusterSimulator.apply(cluster, plan.steps())))
                 .isEmpty();
