@@ -24,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
@@ -278,12 +277,12 @@ public final class ActionExecutor {
                 kinds.resource(step.object())
                         .lockResourceVersion(existing.getMetadata().getResourceVersion())
                         .delete();
-                kinds.resource(step.object()).waitUntilCondition(Objects::isNull, 30, TimeUnit.SECONDS);
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 404) {
                     throw KubernetesFailure.of("delete " + step.object(), e);
                 }
             }
+            awaitGone(step.object(), step.uid());
         }
         ServiceAccount replacement = new ServiceAccountBuilder(step.replacement()).build();
         try {
@@ -297,6 +296,22 @@ public final class ActionExecutor {
             }
         }
         return true;
+    }
+
+    /**
+     * Waits (reading, not watching: the role has no watch) until the object of that uid is gone — a
+     * finalizer may hold it a moment — so that the new one does not meet a 409.
+     */
+    private void awaitGone(ObjectRef ref, String uid) {
+        for (int attempt = 1; attempt <= 50; attempt++) {
+            HasMetadata current = get(ref);
+            if (current == null || !uid.equals(current.getMetadata().getUid())) {
+                return;
+            }
+            sleep(Math.min(attempt, 10));
+        }
+        throw new KubernetesFailure(
+                KubernetesFailure.Reason.TRANSIENT, ref + " (uid " + uid + ") is still there after its deletion");
     }
 
     private boolean sync(Step.SyncBlockPolicies step) {
