@@ -188,26 +188,45 @@ public final class ActionExecutor {
     }
 
     private boolean deleteOwned(Step.DeleteOwned step) {
-        HasMetadata existing = get(step.object());
-        if (existing == null) {
-            return false;
-        }
-        if (!step.actionId().equals(label(existing, StanchLabels.ACTION_ID))) {
-            throw new KubernetesFailure(
-                    KubernetesFailure.Reason.CONFLICT,
-                    "delete " + step.object() + ": it does not carry " + StanchLabels.ACTION_ID + "=" + step.actionId()
-                            + "; left alone");
-        }
-        try {
-            kinds.resource(step.object())
-                    .lockResourceVersion(existing.getMetadata().getResourceVersion())
-                    .delete();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404) {
-                throw KubernetesFailure.of("delete " + step.object(), e);
+        return deleteIf(step.object(), existing -> {
+            if (!step.actionId().equals(label(existing, StanchLabels.ACTION_ID))) {
+                throw new KubernetesFailure(
+                        KubernetesFailure.Reason.CONFLICT,
+                        "delete " + step.object() + ": it does not carry " + StanchLabels.ACTION_ID + "="
+                                + step.actionId() + "; left alone");
+            }
+            return true;
+        });
+    }
+
+    /**
+     * Deletes the object while {@code wanted} says it is the one meant, with the resourceVersion it
+     * was read at as the precondition: when anything changed it in between (a controller adding a
+     * token reference, say), it is read and judged again — never deleted blind.
+     *
+     * @return true when this call deleted it; false when it was gone or is not the one meant
+     */
+    private boolean deleteIf(ObjectRef ref, java.util.function.Predicate<HasMetadata> wanted) {
+        for (int attempt = 1; ; attempt++) {
+            HasMetadata existing = get(ref);
+            if (existing == null || !wanted.test(existing)) {
+                return false;
+            }
+            try {
+                kinds.resource(ref)
+                        .lockResourceVersion(existing.getMetadata().getResourceVersion())
+                        .delete();
+                return true;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 404) {
+                    return false;
+                }
+                if (e.getCode() != 409 || attempt == ATTEMPTS) {
+                    throw KubernetesFailure.of("delete " + ref, e);
+                }
+                sleep(attempt);
             }
         }
-        return true;
     }
 
     private boolean relabel(Step.Relabel step) {
@@ -251,37 +270,21 @@ public final class ActionExecutor {
     }
 
     private boolean delete(Step.Delete step) {
-        HasMetadata existing = get(step.object());
-        if (existing == null || !step.uid().equals(existing.getMetadata().getUid())) {
-            return false; // gone, or a newer object of the same name that this step never meant
-        }
-        try {
-            kinds.resource(step.object())
-                    .lockResourceVersion(existing.getMetadata().getResourceVersion())
-                    .delete();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404) {
-                throw KubernetesFailure.of("delete " + step.object(), e);
-            }
-        }
-        return true;
+        // Gone, or a newer object of the same name that this step never meant: nothing to do.
+        return deleteIf(
+                step.object(),
+                existing -> step.uid().equals(existing.getMetadata().getUid()));
     }
 
     private boolean recreate(Step.RecreateServiceAccount step) {
-        ServiceAccount existing = (ServiceAccount) get(step.object());
+        HasMetadata existing = get(step.object());
         if (existing != null && !step.uid().equals(existing.getMetadata().getUid())) {
             return false; // recreated already
         }
         if (existing != null) {
-            try {
-                kinds.resource(step.object())
-                        .lockResourceVersion(existing.getMetadata().getResourceVersion())
-                        .delete();
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 404) {
-                    throw KubernetesFailure.of("delete " + step.object(), e);
-                }
-            }
+            deleteIf(
+                    step.object(),
+                    current -> step.uid().equals(current.getMetadata().getUid()));
             awaitGone(step.object(), step.uid());
         }
         ServiceAccount replacement = new ServiceAccountBuilder(step.replacement()).build();
