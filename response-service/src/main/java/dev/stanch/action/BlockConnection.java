@@ -31,9 +31,10 @@ import org.jspecify.annotations.Nullable;
  * that label allows everything but the flow ({@link BlockPolicies}). That works only while no other
  * policy allows the flow, because allowed rules add up; the planner proves with the policy engine,
  * before anything changes, that the flow is cut, that nothing else is lost and nothing is opened.
- * When a NetworkPolicy cannot do it, an admin-tier {@code Deny} rule can — a ClusterNetworkPolicy or
- * an AdminNetworkPolicy, where the cluster has the API; otherwise the planner refuses and says why,
- * so that the playbook can escalate.
+ * When a NetworkPolicy cannot do it, a deny rule can — an admin-tier {@code Deny} (a
+ * ClusterNetworkPolicy or an AdminNetworkPolicy) where the cluster has the API and it can name the
+ * flow, else a CiliumNetworkPolicy {@code egressDeny}/{@code ingressDeny} ({@link CiliumPolicies});
+ * otherwise the planner refuses and says why, so that the playbook can escalate.
  *
  * <p>Parameters: {@code direction}, {@code protocol}, {@code peerIp}, {@code peerPort} (from the
  * detection) and {@code granularity}: {@code port} cuts only peer:port where the server supports
@@ -60,7 +61,13 @@ public final class BlockConnection implements ActionType {
                     "adminnetworkpolicies",
                     "get,create,delete",
                     "deny a flow that a NetworkPolicy already allows, where the cluster has AdminNetworkPolicy"
-                            + " but not ClusterNetworkPolicy"));
+                            + " but not ClusterNetworkPolicy"),
+            RbacRule.of(
+                    "cilium.io",
+                    "ciliumnetworkpolicies",
+                    "get,create,delete",
+                    "deny a flow that a NetworkPolicy already allows, where the cluster has Cilium (1.16+) and"
+                            + " no admin-tier policy API that can name the flow"));
 
     private BlockConnection() {}
 
@@ -159,7 +166,10 @@ public final class BlockConnection implements ActionType {
                         .anyMatch(p -> policyName.equals(p.getMetadata().getName())
                                 && input.namespace().equals(p.getMetadata().getNamespace()))
                 || cluster.adminPolicies().stream()
-                        .anyMatch(p -> policyName.equals(p.getMetadata().getName()));
+                        .anyMatch(p -> policyName.equals(p.getMetadata().getName()))
+                || cluster.ciliumPolicies().stream()
+                        .anyMatch(p -> policyName.equals(p.getMetadata().getName())
+                                && input.namespace().equals(p.getMetadata().getNamespace()));
         if (nameTaken) {
             return Planning.refuse(
                     Refusal.INVALID, "a policy named " + policyName + " exists already: action ids must be unique");
@@ -169,39 +179,57 @@ public final class BlockConnection implements ActionType {
         List<String> problems = byNetworkPolicy.problems(before, subject);
         Candidate chosen = byNetworkPolicy;
         if (!problems.isEmpty()) {
-            Optional<AdminPolicies.Api> denyApi = AdminPolicies.Api.of(cluster.server());
-            if (denyApi.isEmpty()) {
+            String noNetworkPolicy =
+                    "a NetworkPolicy cannot cut " + subject.describe() + ": " + String.join("; ", problems);
+            ServerInfo server = cluster.server();
+            // The deny-capable APIs in order: an admin-tier policy where the cluster has one and it can
+            // name this flow, else a CiliumNetworkPolicy.
+            Optional<AdminPolicies.Api> adminApi = AdminPolicies.Api.of(server);
+            String adminLimit = null;
+            if (adminApi.isPresent() && request.direction == Direction.INGRESS && peerPod.isEmpty()) {
+                adminLimit = "an admin-tier policy cannot name an external source for ingress";
+            } else if (adminApi.isPresent() && !AdminPolicies.hasNameLabel(cluster, input.namespace())) {
+                adminLimit = "namespace " + input.namespace() + " has no label " + AdminPolicies.NAMESPACE_NAME_LABEL
+                        + " (set from 1.21 on) by which a " + adminApi.get().kind + " could select it";
+            }
+            Candidate byDenial;
+            if (adminApi.isPresent() && adminLimit == null) {
+                byDenial = adminPolicy(adminApi.get(), input, cluster, pod, denied, warnings);
+                if (server.hasCiliumNetworkPolicy()) {
+                    warnings.add("the cluster serves " + CiliumPolicies.KIND + " too, and Cilium implements no "
+                            + adminApi.get().kind + ": if Cilium is the network plugin, nothing enforces the "
+                            + adminApi.get().kind);
+                }
+            } else if (server.hasCiliumNetworkPolicy()) {
+                if (!server.ciliumDeclaresEnableDefaultDeny()) {
+                    return Planning.refuse(
+                            Refusal.UNSUPPORTED,
+                            noNetworkPolicy + (adminLimit == null ? "" : "; " + adminLimit) + "; and the cluster's "
+                                    + CiliumPolicies.KIND + " has no enableDefaultDeny (Cilium 1.16+): a policy"
+                                    + " of deny rules alone would put the pod into default deny and cut all its"
+                                    + " other " + request.direction.word() + " traffic");
+                }
+                byDenial = ciliumPolicy(input, cluster, pod, denied);
+            } else if (adminLimit != null) {
+                return Planning.refuse(Refusal.UNSUPPORTED, noNetworkPolicy + "; and " + adminLimit);
+            } else {
                 return Planning.refuse(
                         Refusal.UNSUPPORTED,
-                        "a NetworkPolicy cannot cut " + subject.describe() + ": " + String.join("; ", problems)
-                                + "; and the cluster has no API that can deny (looked for "
-                                + ServerInfo.CLUSTER_NETWORK_POLICY + " and " + ServerInfo.ADMIN_NETWORK_POLICY + ")");
+                        noNetworkPolicy + "; and the cluster has no API that can deny (looked for "
+                                + ServerInfo.CLUSTER_NETWORK_POLICY + ", " + ServerInfo.ADMIN_NETWORK_POLICY + " and "
+                                + ServerInfo.CILIUM_NETWORK_POLICY + ")");
             }
-            if (request.direction == Direction.INGRESS && peerPod.isEmpty()) {
-                return Planning.refuse(
-                        Refusal.UNSUPPORTED,
-                        "a NetworkPolicy cannot cut " + subject.describe() + ": " + String.join("; ", problems)
-                                + "; and an admin-tier policy cannot name an external source for ingress");
-            }
-            if (!AdminPolicies.hasNameLabel(cluster, input.namespace())) {
-                return Planning.refuse(
-                        Refusal.UNSUPPORTED,
-                        "a NetworkPolicy cannot cut " + subject.describe() + ": " + String.join("; ", problems)
-                                + "; and namespace " + input.namespace() + " has no label "
-                                + AdminPolicies.NAMESPACE_NAME_LABEL + " (set from 1.21 on) by which a "
-                                + denyApi.get().kind + " could select it");
-            }
-            Candidate byAdminPolicy = adminPolicy(denyApi.get(), input, cluster, pod, denied, warnings);
-            List<String> adminProblems = byAdminPolicy.problems(before, denied);
-            if (!adminProblems.isEmpty()) {
+            String kind = byDenial.policy.getKind();
+            List<String> denialProblems = byDenial.problems(before, denied);
+            if (!denialProblems.isEmpty()) {
                 return Planning.refuse(
                         Refusal.INEFFECTIVE,
-                        "neither a NetworkPolicy (" + String.join("; ", problems) + ") nor a " + denyApi.get().kind
-                                + " (" + String.join("; ", adminProblems) + ") cuts " + subject.describe());
+                        "neither a NetworkPolicy (" + String.join("; ", problems) + ") nor a " + kind + " ("
+                                + String.join("; ", denialProblems) + ") cuts " + subject.describe());
             }
-            warnings.add("a NetworkPolicy would not cut the flow (" + String.join("; ", problems) + "): a "
-                    + denyApi.get().kind + " denies it instead");
-            chosen = byAdminPolicy;
+            warnings.add("a NetworkPolicy would not cut the flow (" + String.join("; ", problems) + "): a " + kind
+                    + " denies it instead");
+            chosen = byDenial;
             byPort = portAsked;
         } else if (portAsked && !byPort) {
             warnings.add("the API server (" + cluster.server()
@@ -273,11 +301,14 @@ public final class BlockConnection implements ActionType {
         }
         String policyName = BlockPolicies.name(plan.actionId());
         Object kind = plan.params().get("policy");
-        boolean present = "NetworkPolicy".equals(kind)
-                ? cluster.networkPolicies().stream().anyMatch(p -> owned(p, policyName, plan.actionId()))
-                : cluster.adminPolicies().stream()
-                        .anyMatch(p -> owned(p, policyName, plan.actionId())
-                                && p.getKind().equals(kind));
+        List<? extends HasMetadata> policies = switch (String.valueOf(kind)) {
+            case "NetworkPolicy" -> cluster.networkPolicies();
+            case CiliumPolicies.KIND -> cluster.ciliumPolicies();
+            default -> cluster.adminPolicies();
+        };
+        boolean present = policies.stream()
+                .anyMatch(p ->
+                        owned(p, policyName, plan.actionId()) && p.getKind().equals(kind));
         if (!present) {
             problems.add(plan.params().get("policy") + " " + policyName + " is missing");
         }
@@ -376,19 +407,7 @@ public final class BlockConnection implements ActionType {
                         sibling, flows.stream().map(BlockedFlow::encode).toList()))
                 .build()));
         policies.add(policy);
-        ClusterSnapshot after = labelled(cluster, actionId, pod, flow.peer);
-        after = new ClusterSnapshot(
-                after.server(),
-                after.namespaces(),
-                after.pods(),
-                policies,
-                after.adminPolicies(),
-                after.workloads(),
-                after.services(),
-                after.serviceAccounts(),
-                after.roleBindings(),
-                after.clusterRoleBindings(),
-                after.tokenSecrets());
+        ClusterSnapshot after = labelled(cluster, actionId, pod, flow.peer).withNetworkPolicies(policies);
 
         ObjectRef podRef = ObjectRef.of(pod);
         Step.SyncBlockPolicies sync = new Step.SyncBlockPolicies(podRef, uid, direction);
@@ -419,24 +438,36 @@ public final class BlockConnection implements ActionType {
                 api, input.namespace(), actionId, flow.request.direction, flow.blocked, priority.value(), flow.peer);
         List<GenericKubernetesResource> policies = new ArrayList<>(cluster.adminPolicies());
         policies.add(policy);
-        ClusterSnapshot labelled = labelled(cluster, actionId, pod, flow.peer);
-        ClusterSnapshot after = new ClusterSnapshot(
-                labelled.server(),
-                labelled.namespaces(),
-                labelled.pods(),
-                labelled.networkPolicies(),
-                policies,
-                labelled.workloads(),
-                labelled.services(),
-                labelled.serviceAccounts(),
-                labelled.roleBindings(),
-                labelled.clusterRoleBindings(),
-                labelled.tokenSecrets());
-        List<Step> steps = new ArrayList<>(label(actionId, pod, flow.peer));
+        return denial(
+                actionId,
+                pod,
+                flow.peer,
+                policy,
+                labelled(cluster, actionId, pod, flow.peer).withAdminPolicies(policies));
+    }
+
+    private static Candidate ciliumPolicy(PlanInput input, ClusterSnapshot cluster, Pod pod, Flow flow) {
+        String actionId = input.actionId();
+        GenericKubernetesResource policy =
+                CiliumPolicies.block(input.namespace(), actionId, flow.request.direction, flow.blocked, flow.peer);
+        List<GenericKubernetesResource> policies = new ArrayList<>(cluster.ciliumPolicies());
+        policies.add(policy);
+        return denial(
+                actionId,
+                pod,
+                flow.peer,
+                policy,
+                labelled(cluster, actionId, pod, flow.peer).withCiliumPolicies(policies));
+    }
+
+    /** A policy that denies the flow: label, create; undo by deleting it and removing the labels. */
+    private static Candidate denial(
+            String actionId, Pod pod, @Nullable Pod peer, GenericKubernetesResource policy, ClusterSnapshot after) {
+        List<Step> steps = new ArrayList<>(label(actionId, pod, peer));
         steps.add(new Step.Create(policy));
         List<Step> undo = new ArrayList<>();
         undo.add(new Step.DeleteOwned(ObjectRef.of(policy), actionId));
-        undo.addAll(unlabel(actionId, pod, flow.peer));
+        undo.addAll(unlabel(actionId, pod, peer));
         return new Candidate(policy, steps, undo, NetpolEngine.index(after.networkState()));
     }
 
@@ -472,18 +503,7 @@ public final class BlockConnection implements ActionType {
                     return p;
                 })
                 .toList();
-        return new ClusterSnapshot(
-                cluster.server(),
-                cluster.namespaces(),
-                pods,
-                cluster.networkPolicies(),
-                cluster.adminPolicies(),
-                cluster.workloads(),
-                cluster.services(),
-                cluster.serviceAccounts(),
-                cluster.roleBindings(),
-                cluster.clusterRoleBindings(),
-                cluster.tokenSecrets());
+        return cluster.withPods(pods);
     }
 
     private static Pod withLabel(Pod pod, String key) {
