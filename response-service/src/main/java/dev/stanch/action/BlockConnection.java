@@ -7,6 +7,7 @@ import dev.stanch.netpol.Direction;
 import dev.stanch.netpol.Endpoint;
 import dev.stanch.netpol.IpRange;
 import dev.stanch.netpol.NetpolEngine;
+import dev.stanch.netpol.PolicyRef;
 import dev.stanch.netpol.Protocol;
 import dev.stanch.playbook.ActionKind;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -109,7 +111,7 @@ public final class BlockConnection implements ActionType {
                                     .map(p -> p.getMetadata().getNamespace() + "/"
                                             + p.getMetadata().getName())
                                     .sorted()
-                                    .collect(java.util.stream.Collectors.joining(", "))
+                                    .collect(Collectors.joining(", "))
                             + "): Stanch cannot tell which one the detector saw");
         }
         Optional<Pod> peerPod = peerPods.stream().findFirst();
@@ -176,7 +178,18 @@ public final class BlockConnection implements ActionType {
         }
         List<NetworkPolicy> siblings = siblings(cluster, pod, request.direction);
         Candidate byNetworkPolicy = networkPolicy(input, cluster, pod, subject, siblings);
-        List<String> problems = byNetworkPolicy.problems(before, subject);
+        List<String> problems = new ArrayList<>(byNetworkPolicy.problems(before, subject));
+        // A Cilium policy's allow rules and default-deny mode are outside the engine's model: where one
+        // selects the pod, a NetworkPolicy (which only adds allows) may open what it drops, or leave
+        // open what it allows, and the engine could not tell. A Cilium deny only takes away.
+        List<PolicyRef> unmodelled =
+                before.unmodelled(new Endpoint.Pod(input.namespace(), input.pod()), request.direction);
+        if (!unmodelled.isEmpty()) {
+            problems.add(unmodelled.stream().map(PolicyRef::toString).collect(Collectors.joining(", "))
+                    + " select" + (unmodelled.size() == 1 ? "s" : "") + " the pod for " + request.direction.word()
+                    + " with allow rules or a default-deny mode that the policy engine does not model, so what a"
+                    + " NetworkPolicy would change cannot be proven");
+        }
         Candidate chosen = byNetworkPolicy;
         if (!problems.isEmpty()) {
             String noNetworkPolicy =

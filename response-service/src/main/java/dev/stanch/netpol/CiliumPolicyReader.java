@@ -2,6 +2,7 @@ package dev.stanch.netpol;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -124,10 +125,13 @@ final class CiliumPolicyReader {
                 return null;
             }
             TieredPolicyModel.Subject subject = subject(endpointSelector, path + ".endpointSelector");
+            // What the engine leaves out, per direction: allow rules, and the default-deny mode.
+            Set<Direction> unmodelled = EnumSet.noneOf(Direction.class);
             List<String> allowRules = new ArrayList<>();
             for (Direction direction : Direction.values()) {
                 if (hasRules(spec.get(direction.word()))) {
                     allowRules.add(direction.word());
+                    unmodelled.add(direction);
                 }
             }
             if (!allowRules.isEmpty()) {
@@ -146,6 +150,7 @@ final class CiliumPolicyReader {
                     warnings.accept(ref + " " + path + ": puts the pods it selects into default deny for " + word
                             + " (enableDefaultDeny), which is not modelled: what no allow rule allows is dropped"
                             + " in the cluster, not here");
+                    unmodelled.add(direction);
                 }
             }
             return new TieredPolicyModel(
@@ -154,7 +159,8 @@ final class CiliumPolicyReader {
                     0,
                     subject,
                     rules(spec.get("ingressDeny"), path + ".ingressDeny", Direction.INGRESS, label),
-                    rules(spec.get("egressDeny"), path + ".egressDeny", Direction.EGRESS, label));
+                    rules(spec.get("egressDeny"), path + ".egressDeny", Direction.EGRESS, label),
+                    unmodelled);
         }
 
         private static boolean hasRules(@Nullable Object rules) {

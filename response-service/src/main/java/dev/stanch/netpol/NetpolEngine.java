@@ -145,6 +145,22 @@ public final class NetpolEngine {
     }
 
     /**
+     * The Cilium policies that select this pod with what the engine does not model in this direction
+     * — allow rules, or Cilium's default-deny mode. For such a pod the cluster may allow or drop
+     * traffic the engine's answers do not show, so a change whose effect depends on what is allowed
+     * today (a NetworkPolicy, which only adds allows) cannot be proven. Empty without them.
+     *
+     * @throws IllegalArgumentException for a pod not in this view
+     */
+    public List<PolicyRef> unmodelled(Endpoint.Pod pod, Direction direction) {
+        PodEntry entry = podsByName.get(key(pod.namespace(), pod.name()));
+        if (entry == null) {
+            throw new IllegalArgumentException("no pod " + pod + " in this view");
+        }
+        return List.copyOf(direction == Direction.INGRESS ? entry.unmodelledIngress : entry.unmodelledEgress);
+    }
+
+    /**
      * Every protocol and port on which {@code source} may open connections to {@code destination}
      * (for an external range: those allowed for every address in it).
      */
@@ -696,6 +712,10 @@ public final class NetpolEngine {
                     if (!model.subject().pods().matches(pod.model.labels())) {
                         continue;
                     }
+                    for (Direction direction : model.unmodelled()) {
+                        (direction == Direction.INGRESS ? pod.unmodelledIngress : pod.unmodelledEgress)
+                                .add(model.ref());
+                    }
                     // A policy without rules for a direction does not take part in that direction.
                     if (!model.ingressRules().isEmpty()) {
                         lists.add(ingress, pod.id, p);
@@ -790,6 +810,8 @@ public final class NetpolEngine {
         int[] adminEgress = NONE;
         int[] baselineIngress = NONE;
         int[] baselineEgress = NONE;
+        final Set<PolicyRef> unmodelledIngress = new LinkedHashSet<>();
+        final Set<PolicyRef> unmodelledEgress = new LinkedHashSet<>();
 
         PodEntry(int id, PodModel model, int namespace) {
             this.id = id;

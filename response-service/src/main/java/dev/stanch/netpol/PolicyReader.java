@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -272,7 +273,7 @@ final class PolicyReader {
                 rules(spec.get("ingress"), "spec.ingress", Direction.INGRESS, flavour, ref, warnings);
         List<TieredPolicyModel.Rule> egress =
                 rules(spec.get("egress"), "spec.egress", Direction.EGRESS, flavour, ref, warnings);
-        return new TieredPolicyModel(ref, tier, priority, subject, ingress, egress);
+        return new TieredPolicyModel(ref, tier, priority, subject, ingress, egress, Set.of());
     }
 
     /** The three generic kinds differ in action names, port syntax and peers. */

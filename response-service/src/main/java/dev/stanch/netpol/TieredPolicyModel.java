@@ -2,6 +2,7 @@ package dev.stanch.netpol;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -17,9 +18,18 @@ import org.jspecify.annotations.Nullable;
  * @param subject the pods it applies to
  * @param ingressRules ingress rules in order
  * @param egressRules egress rules in order
+ * @param unmodelled the directions in which the policy does more to the pods it selects than its
+ *     rules here say — a Cilium rule set's allow rules and default-deny mode —, so that the engine's
+ *     answer for those pods is incomplete there; empty for the network-policy-api kinds
  */
 record TieredPolicyModel(
-        PolicyRef ref, Tier tier, int priority, Subject subject, List<Rule> ingressRules, List<Rule> egressRules) {
+        PolicyRef ref,
+        Tier tier,
+        int priority,
+        Subject subject,
+        List<Rule> ingressRules,
+        List<Rule> egressRules,
+        Set<Direction> unmodelled) {
 
     TieredPolicyModel {
         Objects.requireNonNull(ref, "ref");
@@ -28,6 +38,7 @@ record TieredPolicyModel(
         }
         ingressRules = List.copyOf(ingressRules);
         egressRules = List.copyOf(egressRules);
+        unmodelled = Set.copyOf(unmodelled);
     }
 
     /**

@@ -92,7 +92,7 @@ class BlockConnectionTest {
                 .filter(NetworkPolicy.class::isInstance)
                 .map(NetworkPolicy.class::cast)
                 .toList();
-        List<GenericKubernetesResource> admin = java.util.Arrays.stream(more)
+        List<GenericKubernetesResource> generic = java.util.Arrays.stream(more)
                 .filter(GenericKubernetesResource.class::isInstance)
                 .map(GenericKubernetesResource.class::cast)
                 .toList();
@@ -101,8 +101,12 @@ class BlockConnectionTest {
                 namespaces,
                 pods,
                 policies,
-                admin,
-                List.of(),
+                generic.stream()
+                        .filter(p -> !CiliumPolicies.API_VERSION.equals(p.getApiVersion()))
+                        .toList(),
+                generic.stream()
+                        .filter(p -> CiliumPolicies.API_VERSION.equals(p.getApiVersion()))
+                        .toList(),
                 List.of(),
                 List.of(),
                 List.of(),
@@ -801,6 +805,50 @@ class BlockConnectionTest {
         assertThat(planned(BlockConnection.INSTANCE.plan(ingress, shop(both, dbIngressFromEverywhere())))
                         .params())
                 .containsEntry("policy", "CiliumNetworkPolicy");
+    }
+
+    /** A CiliumNetworkPolicy that lets the web pods reach the world, and so isolates them for egress. */
+    static GenericKubernetesResource ciliumWebToWorld() {
+        return new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
+                .withApiVersion("cilium.io/v2")
+                .withKind("CiliumNetworkPolicy")
+                .withNewMetadata()
+                .withNamespace("shop")
+                .withName("web-to-world")
+                .endMetadata()
+                .withAdditionalProperties(Map.of(
+                        "spec",
+                        Map.of(
+                                "endpointSelector",
+                                Map.of("matchLabels", Map.of("app", "web")),
+                                "egress",
+                                List.of(Map.of("toEntities", List.of("world"))))))
+                .build();
+    }
+
+    @Test
+    void aPodThatCiliumAllowRulesSelectIsBlockedByACiliumDenyNotANetworkPolicy() {
+        // The engine does not model Cilium's allow rules: it sees web-1 open, where a NetworkPolicy
+        // "everything but the flow" would seem perfect, yet web-1 is isolated to the world and such a
+        // policy would open the cluster to it.
+        ClusterSnapshot before = shop(V1_30_CILIUM, ciliumWebToWorld());
+        ActionPlan plan =
+                planned(BlockConnection.INSTANCE.plan(block("n7", "shop/web-1", "egress", C2, 4444, "port"), before));
+        assertThat(plan.params()).containsEntry("policy", "CiliumNetworkPolicy");
+        assertThat(plan.warnings())
+                .contains("a NetworkPolicy would not cut the flow (CiliumNetworkPolicy shop/web-to-world selects the"
+                        + " pod for egress with allow rules or a default-deny mode that the policy engine does not"
+                        + " model, so what a NetworkPolicy would change cannot be proven): a CiliumNetworkPolicy"
+                        + " denies it instead");
+        ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps());
+        assertThat(allowed(after, WEB_1, Endpoint.address(C2), 4444)).isFalse();
+        assertThat(diff(before, after, WEB_1).losses()).hasSize(1);
+
+        Planning.Refused older = refused(BlockConnection.INSTANCE.plan(
+                block("n8", "shop/web-1", "egress", C2, 4444, "port"),
+                shop(ServerInfo.of(1, 30, ServerInfo.CILIUM_NETWORK_POLICY), ciliumWebToWorld())));
+        assertThat(older.reason()).isEqualTo(Refusal.UNSUPPORTED);
+        assertThat(older.message()).contains("web-to-world").contains("has no enableDefaultDeny");
     }
 
     @Test

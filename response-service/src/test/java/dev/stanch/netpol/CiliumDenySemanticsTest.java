@@ -271,6 +271,48 @@ class CiliumDenySemanticsTest {
     }
 
     @Test
+    void saysWhichPodsAPolicyAffectsBeyondItsDenyRules() {
+        ClusterState state = Clusters.state(Clusters.TOPOLOGY + """
+                ---
+                apiVersion: cilium.io/v2
+                kind: CiliumNetworkPolicy
+                metadata: {name: web-out, namespace: shop}
+                spec:
+                  endpointSelector: {matchLabels: {app: web}}
+                  egress: [{toEntities: [world]}]
+                  enableDefaultDeny: {ingress: false}
+                ---
+                apiVersion: cilium.io/v2
+                kind: CiliumClusterwideNetworkPolicy
+                metadata: {name: deny-only}
+                spec:
+                  endpointSelector: {}
+                  ingressDeny: [{fromCIDR: [198.51.100.0/24]}]
+                ---
+                apiVersion: cilium.io/v2
+                kind: CiliumNetworkPolicy
+                metadata: {name: stanch-like, namespace: shop}
+                spec:
+                  endpointSelector: {matchLabels: {app: db}}
+                  enableDefaultDeny: {egress: false, ingress: false}
+                  egressDeny: [{toCIDR: [203.0.113.7/32]}]
+                """);
+        NetpolEngine engine = NetpolEngine.index(state);
+        Endpoint.Pod web = new Endpoint.Pod("shop", "web");
+        Endpoint.Pod db = new Endpoint.Pod("shop", "db");
+        // Allow rules for egress; a deny rule alone puts every pod into default deny for ingress.
+        assertThat(engine.unmodelled(web, Direction.EGRESS))
+                .extracting(PolicyRef::toString)
+                .containsExactly("CiliumNetworkPolicy shop/web-out");
+        assertThat(engine.unmodelled(web, Direction.INGRESS))
+                .extracting(PolicyRef::toString)
+                .containsExactly("CiliumClusterwideNetworkPolicy deny-only");
+        assertThat(engine.unmodelled(db, Direction.EGRESS)).isEmpty();
+        assertThat(engine.unmodelled(new Endpoint.Pod("other", "client"), Direction.INGRESS))
+                .hasSize(1);
+    }
+
+    @Test
     void leavesOutWhatCiliumWouldReject() {
         ManifestReader.Manifests read = ManifestReader.read("cnp.yaml", """
                 apiVersion: cilium.io/v2
