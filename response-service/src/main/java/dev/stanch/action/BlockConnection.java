@@ -209,9 +209,13 @@ public final class BlockConnection implements ActionType {
             if (adminApi.isPresent() && adminLimit == null) {
                 byDenial = adminPolicy(adminApi.get(), input, cluster, pod, denied, warnings);
                 if (server.hasCiliumNetworkPolicy()) {
-                    warnings.add("the cluster serves " + CiliumPolicies.KIND + " too, and Cilium implements no "
-                            + adminApi.get().kind + ": if Cilium is the network plugin, nothing enforces the "
-                            + adminApi.get().kind);
+                    // Which plugin enforces what the API server serves, the API does not say.
+                    warnings.add("the cluster serves " + CiliumPolicies.KIND + " too: "
+                            + (adminApi.get() == AdminPolicies.Api.ADMIN_NETWORK_POLICY
+                                    ? "Cilium implements no AdminNetworkPolicy, so if Cilium is the network plugin,"
+                                            + " nothing enforces this one"
+                                    : "Cilium enforces ClusterNetworkPolicy only from 1.20 on, and only where it is"
+                                            + " enabled (k8sClusterNetworkPolicy.enabled)"));
                 }
             } else if (server.hasCiliumNetworkPolicy()) {
                 if (!server.ciliumDeclaresEnableDefaultDeny()) {

@@ -38,7 +38,7 @@ class BlockConnectionTest {
     private static final ServerInfo V1_30 = ServerInfo.of(1, 30);
     private static final ServerInfo V1_30_ANP = ServerInfo.of(1, 30, ServerInfo.ADMIN_NETWORK_POLICY);
     /** Cilium 1.16+: CiliumNetworkPolicy whose schema declares enableDefaultDeny. */
-    private static final ServerInfo V1_30_CILIUM = ServerInfo.of(
+    static final ServerInfo V1_30_CILIUM = ServerInfo.of(
                     1, 30, ServerInfo.CILIUM_NETWORK_POLICY, ServerInfo.CILIUM_CLUSTERWIDE_NETWORK_POLICY)
             .withSchemaFields(ServerInfo.CILIUM_ENABLE_DEFAULT_DENY);
 
@@ -865,15 +865,25 @@ class BlockConnectionTest {
     }
 
     @Test
-    void prefersAnAdminTierPolicyAndSaysCiliumWouldNotEnforceIt() {
+    void prefersAnAdminTierPolicyAndSaysWhetherCiliumEnforcesIt() {
         ServerInfo both = ServerInfo.of(1, 30, ServerInfo.ADMIN_NETWORK_POLICY, ServerInfo.CILIUM_NETWORK_POLICY)
                 .withSchemaFields(ServerInfo.CILIUM_ENABLE_DEFAULT_DENY);
         ActionPlan plan = planned(BlockConnection.INSTANCE.plan(
                 block("n5", "shop/web-1", "egress", C2, 4444, "port"), shop(both, webEgressEverywhere())));
         assertThat(plan.params()).containsEntry("policy", "AdminNetworkPolicy");
         assertThat(plan.warnings())
-                .contains("the cluster serves CiliumNetworkPolicy too, and Cilium implements no AdminNetworkPolicy: if"
-                        + " Cilium is the network plugin, nothing enforces the AdminNetworkPolicy");
+                .contains("the cluster serves CiliumNetworkPolicy too: Cilium implements no AdminNetworkPolicy, so if"
+                        + " Cilium is the network plugin, nothing enforces this one");
+        ServerInfo withClusterNetworkPolicy = ServerInfo.of(
+                        1, 33, ServerInfo.CLUSTER_NETWORK_POLICY, ServerInfo.CILIUM_NETWORK_POLICY)
+                .withSchemaFields(ServerInfo.CILIUM_ENABLE_DEFAULT_DENY);
+        ActionPlan byCnp = planned(BlockConnection.INSTANCE.plan(
+                block("n9", "shop/web-1", "egress", C2, 4444, "port"),
+                shop(withClusterNetworkPolicy, webEgressEverywhere())));
+        assertThat(byCnp.params()).containsEntry("policy", "ClusterNetworkPolicy");
+        assertThat(byCnp.warnings())
+                .contains("the cluster serves CiliumNetworkPolicy too: Cilium enforces ClusterNetworkPolicy only from"
+                        + " 1.20 on, and only where it is enabled (k8sClusterNetworkPolicy.enabled)");
     }
 
     @Test
