@@ -279,20 +279,30 @@ public final class ActionExecutor {
     }
 
     private boolean recreate(Step.RecreateServiceAccount step) {
-        ServiceAccount existing = (ServiceAccount) get(step.object());
-        if (existing != null && !step.uid().equals(existing.getMetadata().getUid())) {
-            return false; // recreated already
-        }
-        if (existing != null) {
+        for (int attempt = 1; ; attempt++) {
+            ServiceAccount existing = (ServiceAccount) get(step.object());
+            if (existing != null && !step.uid().equals(existing.getMetadata().getUid())) {
+                return false; // recreated already
+            }
+            if (existing == null) {
+                break;
+            }
             try {
                 kinds.resource(step.object())
                         .lockResourceVersion(existing.getMetadata().getResourceVersion())
                         .delete();
                 kinds.resource(step.object()).waitUntilCondition(Objects::isNull, 30, TimeUnit.SECONDS);
+                break;
             } catch (KubernetesClientException e) {
-                if (e.getCode() != 404) {
+                if (e.getCode() == 404) {
+                    break;
+                }
+                // Changed since it was read (the token controller adds its Secret to a new account):
+                // read it again, as every update does.
+                if (e.getCode() != 409 || attempt == ATTEMPTS) {
                     throw KubernetesFailure.of("delete " + step.object(), e);
                 }
+                sleep(attempt);
             }
         }
         ServiceAccount replacement = new ServiceAccountBuilder(step.replacement()).build();
