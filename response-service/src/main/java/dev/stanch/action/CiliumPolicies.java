@@ -29,7 +29,7 @@ final class CiliumPolicies {
     static final String KIND = "CiliumNetworkPolicy";
 
     /** Cilium's label for a pod's namespace, in the form Cilium itself writes into policies. */
-    static final String NAMESPACE_LABEL = "k8s:io.kubernetes.pod.namespace";
+    private static final String NAMESPACE_LABEL = "k8s:io.kubernetes.pod.namespace";
 
     private CiliumPolicies() {}
 

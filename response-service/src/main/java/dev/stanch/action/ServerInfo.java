@@ -1,6 +1,5 @@
 package dev.stanch.action;
 
-import java.util.HashSet;
 import java.util.Set;
 
 /**
@@ -41,13 +40,6 @@ public record ServerInfo(int major, int minor, Set<String> resources, Set<String
 
     public static ServerInfo of(int major, int minor, String... resources) {
         return new ServerInfo(major, minor, Set.of(resources), Set.of());
-    }
-
-    /** The same server, whose CRD schemas declare these fields too. */
-    public ServerInfo withSchemaFields(String... fields) {
-        Set<String> all = new HashSet<>(schemaFields);
-        all.addAll(Set.of(fields));
-        return new ServerInfo(major, minor, resources, all);
     }
 
     private boolean atLeast(int wantMajor, int wantMinor) {

@@ -26,9 +26,11 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -37,14 +39,18 @@ class BlockConnectionTest {
     private static final ServerInfo V1_20 = ServerInfo.of(1, 20);
     private static final ServerInfo V1_30 = ServerInfo.of(1, 30);
     private static final ServerInfo V1_30_ANP = ServerInfo.of(1, 30, ServerInfo.ADMIN_NETWORK_POLICY);
-    /** Cilium 1.16+: CiliumNetworkPolicy whose schema declares enableDefaultDeny. */
-    static final ServerInfo V1_30_CILIUM = ServerInfo.of(
-                    1, 30, ServerInfo.CILIUM_NETWORK_POLICY, ServerInfo.CILIUM_CLUSTERWIDE_NETWORK_POLICY)
-            .withSchemaFields(ServerInfo.CILIUM_ENABLE_DEFAULT_DENY);
+    static final ServerInfo V1_30_CILIUM = cilium(30, ServerInfo.CILIUM_CLUSTERWIDE_NETWORK_POLICY);
 
     private static final String C2 = "203.0.113.7";
 
     // ------------------------------------------------------------------ fixtures
+
+    /** A 1.x server with Cilium 1.16+ (its CiliumNetworkPolicy schema declares enableDefaultDeny). */
+    static ServerInfo cilium(int minor, String... more) {
+        Set<String> resources = new HashSet<>(Set.of(more));
+        resources.add(ServerInfo.CILIUM_NETWORK_POLICY);
+        return new ServerInfo(1, minor, resources, Set.of(ServerInfo.CILIUM_ENABLE_DEFAULT_DENY));
+    }
 
     static Namespace namespace(String name) {
         return new NamespaceBuilder()
@@ -800,8 +806,7 @@ class BlockConnectionTest {
         assertThat(ClusterSimulator.apply(after, plan.undo())).isEqualTo(before);
 
         // Where the cluster serves both, what the admin tier cannot name falls to Cilium.
-        ServerInfo both = ServerInfo.of(1, 30, ServerInfo.ADMIN_NETWORK_POLICY, ServerInfo.CILIUM_NETWORK_POLICY)
-                .withSchemaFields(ServerInfo.CILIUM_ENABLE_DEFAULT_DENY);
+        ServerInfo both = cilium(30, ServerInfo.ADMIN_NETWORK_POLICY);
         assertThat(planned(BlockConnection.INSTANCE.plan(ingress, shop(both, dbIngressFromEverywhere())))
                         .params())
                 .containsEntry("policy", "CiliumNetworkPolicy");
@@ -866,17 +871,14 @@ class BlockConnectionTest {
 
     @Test
     void prefersAnAdminTierPolicyAndSaysWhetherCiliumEnforcesIt() {
-        ServerInfo both = ServerInfo.of(1, 30, ServerInfo.ADMIN_NETWORK_POLICY, ServerInfo.CILIUM_NETWORK_POLICY)
-                .withSchemaFields(ServerInfo.CILIUM_ENABLE_DEFAULT_DENY);
+        ServerInfo both = cilium(30, ServerInfo.ADMIN_NETWORK_POLICY);
         ActionPlan plan = planned(BlockConnection.INSTANCE.plan(
                 block("n5", "shop/web-1", "egress", C2, 4444, "port"), shop(both, webEgressEverywhere())));
         assertThat(plan.params()).containsEntry("policy", "AdminNetworkPolicy");
         assertThat(plan.warnings())
                 .contains("the cluster serves CiliumNetworkPolicy too: Cilium implements no AdminNetworkPolicy, so if"
                         + " Cilium is the network plugin, nothing enforces this one");
-        ServerInfo withClusterNetworkPolicy = ServerInfo.of(
-                        1, 33, ServerInfo.CLUSTER_NETWORK_POLICY, ServerInfo.CILIUM_NETWORK_POLICY)
-                .withSchemaFields(ServerInfo.CILIUM_ENABLE_DEFAULT_DENY);
+        ServerInfo withClusterNetworkPolicy = cilium(33, ServerInfo.CLUSTER_NETWORK_POLICY);
         ActionPlan byCnp = planned(BlockConnection.INSTANCE.plan(
                 block("n9", "shop/web-1", "egress", C2, 4444, "port"),
                 shop(withClusterNetworkPolicy, webEgressEverywhere())));
