@@ -7,6 +7,7 @@ import dev.stanch.netpol.Direction;
 import dev.stanch.netpol.Endpoint;
 import dev.stanch.netpol.IpRange;
 import dev.stanch.netpol.NetpolEngine;
+import dev.stanch.netpol.PolicyRef;
 import dev.stanch.netpol.Protocol;
 import dev.stanch.playbook.ActionKind;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,9 +33,10 @@ import org.jspecify.annotations.Nullable;
  * that label allows everything but the flow ({@link BlockPolicies}). That works only while no other
  * policy allows the flow, because allowed rules add up; the planner proves with the policy engine,
  * before anything changes, that the flow is cut, that nothing else is lost and nothing is opened.
- * When a NetworkPolicy cannot do it, an admin-tier {@code Deny} rule can — a ClusterNetworkPolicy or
- * an AdminNetworkPolicy, where the cluster has the API; otherwise the planner refuses and says why,
- * so that the playbook can escalate.
+ * When a NetworkPolicy cannot do it, a deny rule can — on a Cilium cluster a CiliumNetworkPolicy
+ * {@code egressDeny}/{@code ingressDeny} ({@link CiliumPolicies}), elsewhere an admin-tier {@code
+ * Deny} (a ClusterNetworkPolicy or an AdminNetworkPolicy) where the cluster has the API and it can
+ * name the flow; otherwise the planner refuses and says why, so that the playbook can escalate.
  *
  * <p>Parameters: {@code direction}, {@code protocol}, {@code peerIp}, {@code peerPort} (from the
  * detection) and {@code granularity}: {@code port} cuts only peer:port where the server supports
@@ -60,7 +63,13 @@ public final class BlockConnection implements ActionType {
                     "adminnetworkpolicies",
                     "get,create,delete",
                     "deny a flow that a NetworkPolicy already allows, where the cluster has AdminNetworkPolicy"
-                            + " but not ClusterNetworkPolicy"));
+                            + " but not ClusterNetworkPolicy"),
+            RbacRule.of(
+                    "cilium.io",
+                    "ciliumnetworkpolicies",
+                    "get,create,delete",
+                    "deny a flow that a NetworkPolicy already allows, where the cluster has Cilium (1.16+) and"
+                            + " no admin-tier policy API that can name the flow"));
 
     private BlockConnection() {}
 
@@ -102,7 +111,7 @@ public final class BlockConnection implements ActionType {
                                     .map(p -> p.getMetadata().getNamespace() + "/"
                                             + p.getMetadata().getName())
                                     .sorted()
-                                    .collect(java.util.stream.Collectors.joining(", "))
+                                    .collect(Collectors.joining(", "))
                             + "): Stanch cannot tell which one the detector saw");
         }
         Optional<Pod> peerPod = peerPods.stream().findFirst();
@@ -159,49 +168,79 @@ public final class BlockConnection implements ActionType {
                         .anyMatch(p -> policyName.equals(p.getMetadata().getName())
                                 && input.namespace().equals(p.getMetadata().getNamespace()))
                 || cluster.adminPolicies().stream()
-                        .anyMatch(p -> policyName.equals(p.getMetadata().getName()));
+                        .anyMatch(p -> policyName.equals(p.getMetadata().getName()))
+                || cluster.ciliumPolicies().stream()
+                        .anyMatch(p -> policyName.equals(p.getMetadata().getName())
+                                && input.namespace().equals(p.getMetadata().getNamespace()));
         if (nameTaken) {
             return Planning.refuse(
                     Refusal.INVALID, "a policy named " + policyName + " exists already: action ids must be unique");
         }
         List<NetworkPolicy> siblings = siblings(cluster, pod, request.direction);
         Candidate byNetworkPolicy = networkPolicy(input, cluster, pod, subject, siblings);
-        List<String> problems = byNetworkPolicy.problems(before, subject);
+        List<String> problems = new ArrayList<>(byNetworkPolicy.problems(before, subject));
+        // A Cilium policy's allow rules and default-deny mode are outside the engine's model: where one
+        // selects the pod, a NetworkPolicy (which only adds allows) may open what it drops, or leave
+        // open what it allows, and the engine could not tell. A Cilium deny only takes away.
+        List<PolicyRef> unmodelled =
+                before.unmodelled(new Endpoint.Pod(input.namespace(), input.pod()), request.direction);
+        if (!unmodelled.isEmpty()) {
+            problems.add(unmodelled.stream().map(PolicyRef::toString).collect(Collectors.joining(", "))
+                    + " select" + (unmodelled.size() == 1 ? "s" : "") + " the pod for " + request.direction.word()
+                    + " with allow rules or a default-deny mode that the policy engine does not model, so what a"
+                    + " NetworkPolicy would change cannot be proven");
+        }
         Candidate chosen = byNetworkPolicy;
         if (!problems.isEmpty()) {
-            Optional<AdminPolicies.Api> denyApi = AdminPolicies.Api.of(cluster.server());
-            if (denyApi.isEmpty()) {
+            String noNetworkPolicy =
+                    "a NetworkPolicy cannot cut " + subject.describe() + ": " + String.join("; ", problems);
+            ServerInfo server = cluster.server();
+            // The deny-capable APIs: where the cluster serves Cilium's CRDs, Cilium is the network
+            // plugin (its operator installs them), and it enforces its own deny rules always, but
+            // AdminNetworkPolicy never and ClusterNetworkPolicy only from 1.20 where enabled: so a
+            // CiliumNetworkPolicy there; elsewhere an admin-tier policy where one can name this flow.
+            Optional<AdminPolicies.Api> adminApi = AdminPolicies.Api.of(server);
+            String adminLimit = null;
+            if (adminApi.isPresent() && request.direction == Direction.INGRESS && peerPod.isEmpty()) {
+                adminLimit = "an admin-tier policy cannot name an external source for ingress";
+            } else if (adminApi.isPresent() && !AdminPolicies.hasNameLabel(cluster, input.namespace())) {
+                adminLimit = "namespace " + input.namespace() + " has no label " + AdminPolicies.NAMESPACE_NAME_LABEL
+                        + " (set from 1.21 on) by which a " + adminApi.get().kind + " could select it";
+            }
+            Candidate byDenial;
+            if (server.hasCiliumNetworkPolicy()) {
+                if (!server.ciliumDeclaresEnableDefaultDeny()) {
+                    return Planning.refuse(
+                            Refusal.UNSUPPORTED,
+                            noNetworkPolicy + "; and the cluster's " + CiliumPolicies.KIND
+                                    + " has no enableDefaultDeny (Cilium 1.16+): a policy of deny rules alone would"
+                                    + " put the pod into default deny and cut all its other "
+                                    + request.direction.word() + " traffic (and Cilium enforces no"
+                                    + " AdminNetworkPolicy, nor ClusterNetworkPolicy before 1.20)");
+                }
+                byDenial = ciliumPolicy(input, cluster, pod, denied);
+            } else if (adminApi.isPresent() && adminLimit == null) {
+                byDenial = adminPolicy(adminApi.get(), input, cluster, pod, denied, warnings);
+            } else if (adminLimit != null) {
+                return Planning.refuse(Refusal.UNSUPPORTED, noNetworkPolicy + "; and " + adminLimit);
+            } else {
                 return Planning.refuse(
                         Refusal.UNSUPPORTED,
-                        "a NetworkPolicy cannot cut " + subject.describe() + ": " + String.join("; ", problems)
-                                + "; and the cluster has no API that can deny (looked for "
-                                + ServerInfo.CLUSTER_NETWORK_POLICY + " and " + ServerInfo.ADMIN_NETWORK_POLICY + ")");
+                        noNetworkPolicy + "; and the cluster has no API that can deny (looked for "
+                                + ServerInfo.CLUSTER_NETWORK_POLICY + ", " + ServerInfo.ADMIN_NETWORK_POLICY + " and "
+                                + ServerInfo.CILIUM_NETWORK_POLICY + ")");
             }
-            if (request.direction == Direction.INGRESS && peerPod.isEmpty()) {
-                return Planning.refuse(
-                        Refusal.UNSUPPORTED,
-                        "a NetworkPolicy cannot cut " + subject.describe() + ": " + String.join("; ", problems)
-                                + "; and an admin-tier policy cannot name an external source for ingress");
-            }
-            if (!AdminPolicies.hasNameLabel(cluster, input.namespace())) {
-                return Planning.refuse(
-                        Refusal.UNSUPPORTED,
-                        "a NetworkPolicy cannot cut " + subject.describe() + ": " + String.join("; ", problems)
-                                + "; and namespace " + input.namespace() + " has no label "
-                                + AdminPolicies.NAMESPACE_NAME_LABEL + " (set from 1.21 on) by which a "
-                                + denyApi.get().kind + " could select it");
-            }
-            Candidate byAdminPolicy = adminPolicy(denyApi.get(), input, cluster, pod, denied, warnings);
-            List<String> adminProblems = byAdminPolicy.problems(before, denied);
-            if (!adminProblems.isEmpty()) {
+            String kind = byDenial.policy.getKind();
+            List<String> denialProblems = byDenial.problems(before, denied);
+            if (!denialProblems.isEmpty()) {
                 return Planning.refuse(
                         Refusal.INEFFECTIVE,
-                        "neither a NetworkPolicy (" + String.join("; ", problems) + ") nor a " + denyApi.get().kind
-                                + " (" + String.join("; ", adminProblems) + ") cuts " + subject.describe());
+                        "neither a NetworkPolicy (" + String.join("; ", problems) + ") nor a " + kind + " ("
+                                + String.join("; ", denialProblems) + ") cuts " + subject.describe());
             }
-            warnings.add("a NetworkPolicy would not cut the flow (" + String.join("; ", problems) + "): a "
-                    + denyApi.get().kind + " denies it instead");
-            chosen = byAdminPolicy;
+            warnings.add("a NetworkPolicy would not cut the flow (" + String.join("; ", problems) + "): a " + kind
+                    + " denies it instead");
+            chosen = byDenial;
             byPort = portAsked;
         } else if (portAsked && !byPort) {
             warnings.add("the API server (" + cluster.server()
@@ -273,11 +312,14 @@ public final class BlockConnection implements ActionType {
         }
         String policyName = BlockPolicies.name(plan.actionId());
         Object kind = plan.params().get("policy");
-        boolean present = "NetworkPolicy".equals(kind)
-                ? cluster.networkPolicies().stream().anyMatch(p -> owned(p, policyName, plan.actionId()))
-                : cluster.adminPolicies().stream()
-                        .anyMatch(p -> owned(p, policyName, plan.actionId())
-                                && p.getKind().equals(kind));
+        List<? extends HasMetadata> policies = switch (String.valueOf(kind)) {
+            case "NetworkPolicy" -> cluster.networkPolicies();
+            case CiliumPolicies.KIND -> cluster.ciliumPolicies();
+            default -> cluster.adminPolicies();
+        };
+        boolean present = policies.stream()
+                .anyMatch(p ->
+                        owned(p, policyName, plan.actionId()) && p.getKind().equals(kind));
         if (!present) {
             problems.add(plan.params().get("policy") + " " + policyName + " is missing");
         }
@@ -376,19 +418,7 @@ public final class BlockConnection implements ActionType {
                         sibling, flows.stream().map(BlockedFlow::encode).toList()))
                 .build()));
         policies.add(policy);
-        ClusterSnapshot after = labelled(cluster, actionId, pod, flow.peer);
-        after = new ClusterSnapshot(
-                after.server(),
-                after.namespaces(),
-                after.pods(),
-                policies,
-                after.adminPolicies(),
-                after.workloads(),
-                after.services(),
-                after.serviceAccounts(),
-                after.roleBindings(),
-                after.clusterRoleBindings(),
-                after.tokenSecrets());
+        ClusterSnapshot after = labelled(cluster, actionId, pod, flow.peer).withNetworkPolicies(policies);
 
         ObjectRef podRef = ObjectRef.of(pod);
         Step.SyncBlockPolicies sync = new Step.SyncBlockPolicies(podRef, uid, direction);
@@ -419,24 +449,36 @@ public final class BlockConnection implements ActionType {
                 api, input.namespace(), actionId, flow.request.direction, flow.blocked, priority.value(), flow.peer);
         List<GenericKubernetesResource> policies = new ArrayList<>(cluster.adminPolicies());
         policies.add(policy);
-        ClusterSnapshot labelled = labelled(cluster, actionId, pod, flow.peer);
-        ClusterSnapshot after = new ClusterSnapshot(
-                labelled.server(),
-                labelled.namespaces(),
-                labelled.pods(),
-                labelled.networkPolicies(),
-                policies,
-                labelled.workloads(),
-                labelled.services(),
-                labelled.serviceAccounts(),
-                labelled.roleBindings(),
-                labelled.clusterRoleBindings(),
-                labelled.tokenSecrets());
-        List<Step> steps = new ArrayList<>(label(actionId, pod, flow.peer));
+        return denial(
+                actionId,
+                pod,
+                flow.peer,
+                policy,
+                labelled(cluster, actionId, pod, flow.peer).withAdminPolicies(policies));
+    }
+
+    private static Candidate ciliumPolicy(PlanInput input, ClusterSnapshot cluster, Pod pod, Flow flow) {
+        String actionId = input.actionId();
+        GenericKubernetesResource policy =
+                CiliumPolicies.block(input.namespace(), actionId, flow.request.direction, flow.blocked, flow.peer);
+        List<GenericKubernetesResource> policies = new ArrayList<>(cluster.ciliumPolicies());
+        policies.add(policy);
+        return denial(
+                actionId,
+                pod,
+                flow.peer,
+                policy,
+                labelled(cluster, actionId, pod, flow.peer).withCiliumPolicies(policies));
+    }
+
+    /** A policy that denies the flow: label, create; undo by deleting it and removing the labels. */
+    private static Candidate denial(
+            String actionId, Pod pod, @Nullable Pod peer, GenericKubernetesResource policy, ClusterSnapshot after) {
+        List<Step> steps = new ArrayList<>(label(actionId, pod, peer));
         steps.add(new Step.Create(policy));
         List<Step> undo = new ArrayList<>();
         undo.add(new Step.DeleteOwned(ObjectRef.of(policy), actionId));
-        undo.addAll(unlabel(actionId, pod, flow.peer));
+        undo.addAll(unlabel(actionId, pod, peer));
         return new Candidate(policy, steps, undo, NetpolEngine.index(after.networkState()));
     }
 
@@ -472,18 +514,7 @@ public final class BlockConnection implements ActionType {
                     return p;
                 })
                 .toList();
-        return new ClusterSnapshot(
-                cluster.server(),
-                cluster.namespaces(),
-                pods,
-                cluster.networkPolicies(),
-                cluster.adminPolicies(),
-                cluster.workloads(),
-                cluster.services(),
-                cluster.serviceAccounts(),
-                cluster.roleBindings(),
-                cluster.clusterRoleBindings(),
-                cluster.tokenSecrets());
+        return cluster.withPods(pods);
     }
 
     private static Pod withLabel(Pod pod, String key) {

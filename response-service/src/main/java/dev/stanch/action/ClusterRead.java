@@ -35,5 +35,22 @@ public final class ClusterRead {
                     "policy.networking.k8s.io",
                     "baselineadminnetworkpolicies",
                     "list",
-                    "baseline-tier policies decide after NetworkPolicies, where the cluster has them"));
+                    "baseline-tier policies decide after NetworkPolicies, where the cluster has them"),
+            RbacRule.of(
+                    "cilium.io",
+                    "ciliumnetworkpolicies",
+                    "list",
+                    "Cilium's deny rules decide before every other policy, where the cluster has Cilium"),
+            RbacRule.of(
+                    "cilium.io",
+                    "ciliumclusterwidenetworkpolicies",
+                    "list",
+                    "Cilium's cluster-wide deny rules decide before every other policy, where the cluster has"
+                            + " Cilium"),
+            RbacRule.of(
+                    "apiextensions.k8s.io",
+                    "customresourcedefinitions",
+                    "get",
+                    "whether the CRD schema of ciliumnetworkpolicies.cilium.io declares enableDefaultDeny"
+                            + " (Cilium 1.16+), without which a deny rule would cut the pod's other traffic"));
 }

@@ -25,6 +25,8 @@ import java.util.Optional;
  * @param pods every pod (policies select peers anywhere)
  * @param networkPolicies every NetworkPolicy
  * @param adminPolicies AdminNetworkPolicies and their kin, where the cluster has them
+ * @param ciliumPolicies CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies, where the
+ *     cluster has them (the policy engine evaluates their deny rules)
  * @param workloads the controllers that own pods of the target's namespace (ReplicaSets,
  *     StatefulSets, DaemonSets, Jobs, ReplicationControllers)
  * @param services the Services of the target's namespace
@@ -40,6 +42,7 @@ public record ClusterSnapshot(
         List<Pod> pods,
         List<NetworkPolicy> networkPolicies,
         List<GenericKubernetesResource> adminPolicies,
+        List<GenericKubernetesResource> ciliumPolicies,
         List<HasMetadata> workloads,
         List<Service> services,
         List<ServiceAccount> serviceAccounts,
@@ -53,6 +56,7 @@ public record ClusterSnapshot(
         pods = List.copyOf(pods);
         networkPolicies = List.copyOf(networkPolicies);
         adminPolicies = List.copyOf(adminPolicies);
+        ciliumPolicies = List.copyOf(ciliumPolicies);
         workloads = List.copyOf(workloads);
         services = List.copyOf(services);
         serviceAccounts = List.copyOf(serviceAccounts);
@@ -65,7 +69,75 @@ public record ClusterSnapshot(
     public static ClusterSnapshot empty(ServerInfo server) {
         return new ClusterSnapshot(
                 server, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
-                List.of(), List.of());
+                List.of(), List.of(), List.of());
+    }
+
+    /** This snapshot with other pods (an action's labels applied, say). */
+    ClusterSnapshot withPods(List<Pod> otherPods) {
+        return new ClusterSnapshot(
+                server,
+                namespaces,
+                otherPods,
+                networkPolicies,
+                adminPolicies,
+                ciliumPolicies,
+                workloads,
+                services,
+                serviceAccounts,
+                roleBindings,
+                clusterRoleBindings,
+                tokenSecrets);
+    }
+
+    /** This snapshot with other NetworkPolicies. */
+    ClusterSnapshot withNetworkPolicies(List<NetworkPolicy> otherPolicies) {
+        return new ClusterSnapshot(
+                server,
+                namespaces,
+                pods,
+                otherPolicies,
+                adminPolicies,
+                ciliumPolicies,
+                workloads,
+                services,
+                serviceAccounts,
+                roleBindings,
+                clusterRoleBindings,
+                tokenSecrets);
+    }
+
+    /** This snapshot with other admin-tier policies. */
+    ClusterSnapshot withAdminPolicies(List<GenericKubernetesResource> otherPolicies) {
+        return new ClusterSnapshot(
+                server,
+                namespaces,
+                pods,
+                networkPolicies,
+                otherPolicies,
+                ciliumPolicies,
+                workloads,
+                services,
+                serviceAccounts,
+                roleBindings,
+                clusterRoleBindings,
+                tokenSecrets);
+    }
+
+    /** This snapshot with other Cilium policies. */
+    ClusterSnapshot withCiliumPolicies(List<GenericKubernetesResource> otherPolicies) {
+        return new ClusterSnapshot(
+                server,
+                namespaces,
+                pods,
+                networkPolicies,
+                adminPolicies,
+                otherPolicies,
+                workloads,
+                services,
+                serviceAccounts,
+                roleBindings,
+                clusterRoleBindings,
+                tokenSecrets);
     }
 
     public Optional<Pod> pod(String namespace, String name) {
@@ -108,6 +180,7 @@ public record ClusterSnapshot(
         objects.addAll(pods);
         objects.addAll(networkPolicies);
         objects.addAll(adminPolicies);
+        objects.addAll(ciliumPolicies);
         return ClusterState.of(objects);
     }
 

@@ -401,6 +401,7 @@ public final class QuarantinePod implements ActionType {
                 pods,
                 networkPolicies,
                 adminPolicies,
+                cluster.ciliumPolicies(),
                 cluster.workloads(),
                 cluster.services(),
                 cluster.serviceAccounts(),

@@ -98,6 +98,16 @@ public final class ActionExecutor {
         if (server.hasClusterNetworkPolicy()) {
             adminPoliciesOf(Kinds.CLUSTER_NETWORK_POLICY, actionId, found);
         }
+        if (server.hasCiliumNetworkPolicy()) {
+            ClusterReader.call(
+                            "list CiliumNetworkPolicies of action " + actionId,
+                            () -> client.genericKubernetesResources(Kinds.CILIUM_NETWORK_POLICY)
+                                    .inAnyNamespace()
+                                    .withLabel(StanchLabels.ACTION_ID, actionId)
+                                    .list()
+                                    .getItems())
+                    .forEach(policy -> found.add(ObjectRef.of(policy).toString()));
+        }
         for (String label : List.of(StanchLabels.blockLabel(actionId), StanchLabels.peerLabel(actionId))) {
             ClusterReader.call(
                             "list pods labelled " + label,

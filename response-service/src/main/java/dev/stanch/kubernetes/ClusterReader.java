@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.VersionInfo;
@@ -25,17 +26,20 @@ public final class ClusterReader {
 
     private static final String TOKEN_SECRET_TYPE = "kubernetes.io/service-account-token";
 
+    private static final String CILIUM_NETWORK_POLICY_CRD = "ciliumnetworkpolicies.cilium.io";
+
     private final KubernetesClient client;
 
     public ClusterReader(KubernetesClient client) {
         this.client = client;
     }
 
-    /** The server's version and whether it serves the deny-capable policy API. */
+    /** The server's version and whether it serves the deny-capable policy APIs. */
     public ServerInfo server() {
         VersionInfo version = call("read the server version", client::getKubernetesVersion);
         Set<String> resources = new HashSet<>();
-        for (String groupVersion : List.of("policy.networking.k8s.io/v1alpha1", "policy.networking.k8s.io/v1alpha2")) {
+        for (String groupVersion :
+                List.of("policy.networking.k8s.io/v1alpha1", "policy.networking.k8s.io/v1alpha2", "cilium.io/v2")) {
             try {
                 APIResourceList list = client.getApiResources(groupVersion);
                 if (list != null) {
@@ -49,7 +53,37 @@ public final class ClusterReader {
                 }
             }
         }
-        return new ServerInfo(number(version.getMajor()), number(version.getMinor()), resources);
+        Set<String> schemaFields = new HashSet<>();
+        if (resources.contains(ServerInfo.CILIUM_NETWORK_POLICY) && ciliumDeclaresEnableDefaultDeny()) {
+            schemaFields.add(ServerInfo.CILIUM_ENABLE_DEFAULT_DENY);
+        }
+        return new ServerInfo(number(version.getMajor()), number(version.getMinor()), resources, schemaFields);
+    }
+
+    /**
+     * Whether the CiliumNetworkPolicy CRD's schema (v2) declares {@code spec.enableDefaultDeny}. The
+     * Cilium operator installs the CRD of its own version, and the API server prunes what the schema
+     * does not declare: an older Cilium would never see the field, and its agent would not know it.
+     */
+    private boolean ciliumDeclaresEnableDefaultDeny() {
+        CustomResourceDefinition crd = call(
+                "read CustomResourceDefinition " + CILIUM_NETWORK_POLICY_CRD,
+                () -> client.apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .withName(CILIUM_NETWORK_POLICY_CRD)
+                        .get());
+        if (crd == null || crd.getSpec() == null || crd.getSpec().getVersions() == null) {
+            return false;
+        }
+        return crd.getSpec().getVersions().stream()
+                .filter(version -> "v2".equals(version.getName()) && version.getSchema() != null)
+                .map(version -> version.getSchema().getOpenAPIV3Schema())
+                .filter(schema -> schema != null && schema.getProperties() != null)
+                .map(schema -> schema.getProperties().get("spec"))
+                .anyMatch(spec -> spec != null
+                        && spec.getProperties() != null
+                        && spec.getProperties().containsKey("enableDefaultDeny"));
     }
 
     /** Everything the planners and verifiers of an action on a pod of this namespace look at. */
@@ -76,6 +110,22 @@ public final class ClusterReader {
                                 .list()
                                 .getItems()));
             }
+        }
+        List<GenericKubernetesResource> ciliumPolicies = new ArrayList<>();
+        if (server.hasCiliumNetworkPolicy()) {
+            ciliumPolicies.addAll(call(
+                    "list CiliumNetworkPolicies",
+                    () -> client.genericKubernetesResources(Kinds.CILIUM_NETWORK_POLICY)
+                            .inAnyNamespace()
+                            .list()
+                            .getItems()));
+        }
+        if (server.hasCiliumClusterwideNetworkPolicy()) {
+            ciliumPolicies.addAll(call(
+                    "list CiliumClusterwideNetworkPolicies",
+                    () -> client.genericKubernetesResources(Kinds.CILIUM_CLUSTERWIDE_NETWORK_POLICY)
+                            .list()
+                            .getItems()));
         }
         List<HasMetadata> workloads = new ArrayList<>();
         workloads.addAll(call(
@@ -124,6 +174,7 @@ public final class ClusterReader {
                                 .list()
                                 .getItems()),
                 adminPolicies,
+                ciliumPolicies,
                 workloads,
                 call(
                         "list Services",

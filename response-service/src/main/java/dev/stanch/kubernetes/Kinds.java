@@ -37,6 +37,22 @@ final class Kinds {
             .withNamespaced(false)
             .build();
 
+    static final ResourceDefinitionContext CILIUM_NETWORK_POLICY = new ResourceDefinitionContext.Builder()
+            .withGroup("cilium.io")
+            .withVersion("v2")
+            .withKind("CiliumNetworkPolicy")
+            .withPlural("ciliumnetworkpolicies")
+            .withNamespaced(true)
+            .build();
+
+    static final ResourceDefinitionContext CILIUM_CLUSTERWIDE_NETWORK_POLICY = new ResourceDefinitionContext.Builder()
+            .withGroup("cilium.io")
+            .withVersion("v2")
+            .withKind("CiliumClusterwideNetworkPolicy")
+            .withPlural("ciliumclusterwidenetworkpolicies")
+            .withNamespaced(false)
+            .build();
+
     private final KubernetesClient client;
 
     Kinds(KubernetesClient client) {
@@ -61,6 +77,10 @@ final class Kinds {
                 client.genericKubernetesResources(ADMIN_NETWORK_POLICY).withName(name);
             case "ClusterNetworkPolicy" ->
                 client.genericKubernetesResources(CLUSTER_NETWORK_POLICY).withName(name);
+            case "CiliumNetworkPolicy" ->
+                client.genericKubernetesResources(CILIUM_NETWORK_POLICY)
+                        .inNamespace(namespace)
+                        .withName(name);
             default ->
                 throw new KubernetesFailure(
                         KubernetesFailure.Reason.UNSUPPORTED, "Stanch does not change objects of kind " + ref.kind());
@@ -73,6 +93,7 @@ final class Kinds {
             ResourceDefinitionContext context = switch (String.valueOf(generic.getKind())) {
                 case "AdminNetworkPolicy" -> ADMIN_NETWORK_POLICY;
                 case "ClusterNetworkPolicy" -> CLUSTER_NETWORK_POLICY;
+                case "CiliumNetworkPolicy" -> CILIUM_NETWORK_POLICY;
                 default ->
                     throw new KubernetesFailure(
                             KubernetesFailure.Reason.UNSUPPORTED,

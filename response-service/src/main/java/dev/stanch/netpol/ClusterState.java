@@ -48,7 +48,8 @@ public final class ClusterState {
     private final Map<String, Map<String, String>> namespaces;
     private final List<PodModel> pods;
     private final List<NetworkPolicyModel> networkPolicies;
-    private final List<AdminPolicyModel> adminPolicies;
+    private final List<TieredPolicyModel> adminPolicies;
+    private final List<TieredPolicyModel> ciliumPolicies;
     private final List<String> warnings;
 
     private ClusterState(
@@ -56,13 +57,15 @@ public final class ClusterState {
             Map<String, Map<String, String>> namespaces,
             List<PodModel> pods,
             List<NetworkPolicyModel> networkPolicies,
-            List<AdminPolicyModel> adminPolicies,
+            List<TieredPolicyModel> adminPolicies,
+            List<TieredPolicyModel> ciliumPolicies,
             List<String> warnings) {
         this.objects = List.copyOf(objects);
         this.namespaces = namespaces;
         this.pods = List.copyOf(pods);
         this.networkPolicies = List.copyOf(networkPolicies);
         this.adminPolicies = List.copyOf(adminPolicies);
+        this.ciliumPolicies = List.copyOf(ciliumPolicies);
         this.warnings = List.copyOf(warnings);
     }
 
@@ -104,8 +107,16 @@ public final class ClusterState {
     }
 
     /** Admin tier first, then baseline; within a tier by priority, then kind and name. */
-    List<AdminPolicyModel> adminPolicies() {
+    List<TieredPolicyModel> adminPolicies() {
         return adminPolicies;
+    }
+
+    /**
+     * The deny rules of Cilium's policies, one model per rule set, ordered by policy (their order
+     * does not matter: every rule denies).
+     */
+    List<TieredPolicyModel> ciliumPolicies() {
+        return ciliumPolicies;
     }
 
     /** Collects objects; later objects replace earlier ones of the same kind, namespace and name. */
@@ -165,7 +176,11 @@ public final class ClusterState {
 
         static @Nullable String normalise(String kind, @Nullable String namespace) {
             return switch (kind) {
-                case "Namespace", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy" -> null;
+                case "Namespace",
+                        "AdminNetworkPolicy",
+                        "BaselineAdminNetworkPolicy",
+                        "ClusterNetworkPolicy",
+                        "CiliumClusterwideNetworkPolicy" -> null;
                 default -> PolicyReader.namespaceOf(namespace);
             };
         }
@@ -180,7 +195,8 @@ public final class ClusterState {
         private final Map<WorkloadKey, Workload> workloads = new LinkedHashMap<>();
         private final List<PodModel> pods = new ArrayList<>();
         private final List<NetworkPolicyModel> networkPolicies = new ArrayList<>();
-        private final List<AdminPolicyModel> adminPolicies = new ArrayList<>();
+        private final List<TieredPolicyModel> adminPolicies = new ArrayList<>();
+        private final List<TieredPolicyModel> ciliumPolicies = new ArrayList<>();
 
         Assembler(List<HasMetadata> objects) {
             this.objects = objects;
@@ -263,12 +279,14 @@ public final class ClusterState {
             addPods(realPods);
             networkPolicies.sort(Comparator.comparing(NetworkPolicyModel::namespace)
                     .thenComparing(policy -> policy.ref().name()));
-            adminPolicies.sort(Comparator.comparing(AdminPolicyModel::tier)
-                    .thenComparingInt(AdminPolicyModel::priority)
+            adminPolicies.sort(Comparator.comparing(TieredPolicyModel::tier)
+                    .thenComparingInt(TieredPolicyModel::priority)
                     .thenComparing(policy -> policy.ref().kind())
                     .thenComparing(policy -> policy.ref().name()));
             warnAboutPriorityTies();
-            return new ClusterState(objects, namespaces, pods, networkPolicies, adminPolicies, warnings);
+            ciliumPolicies.sort(Comparator.comparing(policy -> policy.ref().toString()));
+            return new ClusterState(
+                    objects, namespaces, pods, networkPolicies, adminPolicies, ciliumPolicies, warnings);
         }
 
         private void addNamespace(Namespace namespace) {
@@ -281,6 +299,8 @@ public final class ClusterState {
         private void addGeneric(GenericKubernetesResource resource) {
             if (PolicyReader.isAdminPolicy(resource.getApiVersion(), resource.getKind())) {
                 adminPolicies.add(PolicyReader.adminPolicy(resource, warning -> warnings.add(warning)));
+            } else if (CiliumPolicyReader.isCiliumPolicy(resource.getApiVersion(), resource.getKind())) {
+                ciliumPolicies.addAll(CiliumPolicyReader.read(resource, warning -> warnings.add(warning)));
             } else {
                 warnings.add(describe(resource)
                         + " ("
@@ -430,8 +450,8 @@ public final class ClusterState {
 
         private void warnAboutPriorityTies() {
             for (int i = 1; i < adminPolicies.size(); i++) {
-                AdminPolicyModel previous = adminPolicies.get(i - 1);
-                AdminPolicyModel current = adminPolicies.get(i);
+                TieredPolicyModel previous = adminPolicies.get(i - 1);
+                TieredPolicyModel current = adminPolicies.get(i);
                 if (previous.tier() == current.tier()
                         && previous.priority() == current.priority()
                         && current.priority() != Integer.MAX_VALUE) {

@@ -11,9 +11,9 @@ import java.util.stream.Collectors;
  * @param direction which side
  * @param allowed the side's answer
  * @param tier the tier that decided
- * @param rules the rules that decided: the first matching rule in the admin and baseline tiers;
- *     every allowing rule in the NetworkPolicy tier (the union: removing one may not be enough);
- *     empty when nothing matched
+ * @param rules the rules that decided: the first matching rule in the Cilium deny, admin and
+ *     baseline tiers; every allowing rule in the NetworkPolicy tier (the union: removing one may not
+ *     be enough); empty when nothing matched
  * @param isolatedBy the NetworkPolicies that select the pod for this direction (they make the
  *     NetworkPolicy tier decide); empty in the other tiers
  * @param passedBy the Pass rule that handed the decision down from the admin tier, if any
@@ -42,6 +42,8 @@ public record Decision(
             case SAME_POD -> side + " allowed: a pod's traffic to itself is never blocked";
             case EXTERNAL -> side + " not governed: that end is outside the cluster";
             case DEFAULT -> side + " allowed by default: no policy selects the pod for " + side + passed;
+            case CILIUM_DENY ->
+                side + " denied by " + rules.getFirst() + " (a Cilium deny rule: no allow overrides it)";
             case ADMIN, BASELINE ->
                 side
                         + (allowed ? " allowed by " : " denied by ")

@@ -237,7 +237,11 @@ public final class ManifestReader {
         if (object instanceof NetworkPolicy policy) {
             PolicyReader.networkPolicy(policy);
         } else if (object instanceof GenericKubernetesResource resource) {
-            PolicyReader.adminPolicy(resource, note -> {});
+            if (CiliumPolicyReader.isCiliumPolicy(resource.getApiVersion(), resource.getKind())) {
+                CiliumPolicyReader.read(resource, note -> {});
+            } else {
+                PolicyReader.adminPolicy(resource, note -> {});
+            }
         }
     }
 
@@ -255,7 +259,10 @@ public final class ManifestReader {
             case "CronJob" -> group.equals("batch") ? CronJob.class : null;
             case "NetworkPolicy" ->
                 group.equals("networking.k8s.io") || group.equals("extensions") ? NetworkPolicy.class : null;
-            default -> PolicyReader.isAdminPolicy(apiVersion, kind) ? GenericKubernetesResource.class : null;
+            default ->
+                PolicyReader.isAdminPolicy(apiVersion, kind) || CiliumPolicyReader.isCiliumPolicy(apiVersion, kind)
+                        ? GenericKubernetesResource.class
+                        : null;
         };
     }
 

@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Evaluates the network policies of one {@link ClusterState}: NetworkPolicy, AdminNetworkPolicy,
- * BaselineAdminNetworkPolicy and ClusterNetworkPolicy, tier by tier, as a CNI plugin would.
+ * BaselineAdminNetworkPolicy, ClusterNetworkPolicy and the deny rules of Cilium's policies, tier by
+ * tier, as a CNI plugin would.
  *
  * <p>{@link #index} does the expensive work once — which policies select which pod, which
  * namespaces each namespace selector matches — so that a query only walks the policies that select
@@ -42,7 +43,9 @@ public final class NetpolEngine {
     private final Map<Endpoint, List<PodEntry>> podsByOwner = new LinkedHashMap<>();
     private final Map<Endpoint, List<PodEntry>> nodes = new LinkedHashMap<>();
     private final CompiledPolicy[] networkPolicies;
+    /** Cilium's deny rules, then the admin and baseline tiers: the models of {@link #tiered}. */
     private final CompiledPolicy[] clusterPolicies;
+
     private final Set<SelectorUse> selectorUses = new LinkedHashSet<>();
     private boolean namedPortsUsed;
     private final List<IpSet> ingressBlocks = new ArrayList<>();
@@ -72,13 +75,20 @@ public final class NetpolEngine {
         state.networkPolicies().forEach(policy -> namespace(policy.namespace(), null));
 
         networkPolicies = state.networkPolicies().stream().map(this::compile).toArray(CompiledPolicy[]::new);
-        clusterPolicies = state.adminPolicies().stream().map(this::compile).toArray(CompiledPolicy[]::new);
+        clusterPolicies = tiered(state).stream().map(this::compile).toArray(CompiledPolicy[]::new);
         selectPods();
         groupNodes();
         List<IpSet> blocks = new ArrayList<>(ingressBlocks);
         blocks.addAll(egressBlocks);
         ipv4Boundaries = IpPartition.boundaries(blocks, false);
         ipv6Boundaries = IpPartition.boundaries(blocks, true);
+    }
+
+    /** The rule-ordered policies of every tier, in the order {@link #clusterPolicies} holds them. */
+    private static List<TieredPolicyModel> tiered(ClusterState state) {
+        List<TieredPolicyModel> tiered = new ArrayList<>(state.ciliumPolicies());
+        tiered.addAll(state.adminPolicies());
+        return tiered;
     }
 
     /** Indexes a cluster view for queries. */
@@ -132,6 +142,22 @@ public final class NetpolEngine {
             }
         }
         return Objects.requireNonNull(first);
+    }
+
+    /**
+     * The Cilium policies that select this pod with what the engine does not model in this direction
+     * — allow rules, or Cilium's default-deny mode. For such a pod the cluster may allow or drop
+     * traffic the engine's answers do not show, so a change whose effect depends on what is allowed
+     * today (a NetworkPolicy, which only adds allows) cannot be proven. Empty without them.
+     *
+     * @throws IllegalArgumentException for a pod not in this view
+     */
+    public List<PolicyRef> unmodelled(Endpoint.Pod pod, Direction direction) {
+        PodEntry entry = podsByName.get(key(pod.namespace(), pod.name()));
+        if (entry == null) {
+            throw new IllegalArgumentException("no pod " + pod + " in this view");
+        }
+        return List.copyOf(direction == Direction.INGRESS ? entry.unmodelledIngress : entry.unmodelledEgress);
     }
 
     /**
@@ -263,6 +289,14 @@ public final class NetpolEngine {
     /** One side's decision for one protocol and port: the tiers in order. */
     private Decision decide(Direction direction, PodEntry subject, Party peer, Protocol protocol, int port) {
         PodModel destination = destination(direction, subject, peer);
+        // Cilium lets a deny rule win over every allow, of whatever policy.
+        for (int index : direction == Direction.INGRESS ? subject.ciliumIngress : subject.ciliumEgress) {
+            for (CompiledRule rule : clusterPolicies[index].rules(direction)) {
+                if (matchesPeer(rule, peer) && matchesPort(rule, protocol, port, destination)) {
+                    return new Decision(direction, false, Tier.CILIUM_DENY, List.of(rule.ref()), List.of(), List.of());
+                }
+            }
+        }
         List<RuleRef> passedBy = List.of();
         admin:
         for (int index : direction == Direction.INGRESS ? subject.adminIngress : subject.adminEgress) {
@@ -329,6 +363,13 @@ public final class NetpolEngine {
     private ConnectionSet allowedSet(Direction direction, PodEntry subject, Party peer) {
         PodModel destination = destination(direction, subject, peer);
         ConnectionSet undecided = ConnectionSet.ALL;
+        for (int index : direction == Direction.INGRESS ? subject.ciliumIngress : subject.ciliumEgress) {
+            for (CompiledRule rule : clusterPolicies[index].rules(direction)) {
+                if (matchesPeer(rule, peer)) {
+                    undecided = undecided.minus(ports(rule, destination));
+                }
+            }
+        }
         ConnectionSet allowed = ConnectionSet.NONE;
         ConnectionSet passed = ConnectionSet.NONE;
         for (int index : direction == Direction.INGRESS ? subject.adminIngress : subject.adminEgress) {
@@ -573,7 +614,7 @@ public final class NetpolEngine {
                 ports(rule.ports().isEmpty() ? null : rule.ports()));
     }
 
-    private CompiledPolicy compile(AdminPolicyModel policy) {
+    private CompiledPolicy compile(TieredPolicyModel policy) {
         BitSet subjectNamespaces = namespaces(policy.subject().namespaces());
         selectorUses.add(new SelectorUse(subjectNamespaces, policy.subject().pods()));
         return new CompiledPolicy(
@@ -587,21 +628,21 @@ public final class NetpolEngine {
                         .toArray(CompiledRule[]::new));
     }
 
-    private CompiledRule compile(AdminPolicyModel policy, Direction direction, AdminPolicyModel.Rule rule) {
+    private CompiledRule compile(TieredPolicyModel policy, Direction direction, TieredPolicyModel.Rule rule) {
         PeerMatcher[] peers = new PeerMatcher[rule.peers().size()];
         for (int i = 0; i < peers.length; i++) {
             peers[i] = switch (rule.peers().get(i)) {
-                case AdminPolicyModel.Pods(Selector namespaces, Selector selector) -> {
+                case TieredPolicyModel.Pods(Selector namespaces, Selector selector) -> {
                     BitSet selected = namespaces(namespaces);
                     selectorUses.add(new SelectorUse(selected, selector));
                     yield new PodsMatcher(selected, selector.isEverything() ? null : selector);
                 }
-                case AdminPolicyModel.Networks(IpSet addresses) -> {
+                case TieredPolicyModel.Networks(IpSet addresses) -> {
                     (direction == Direction.INGRESS ? ingressBlocks : egressBlocks).add(addresses);
                     yield new AddressMatcher(addresses);
                 }
-                case AdminPolicyModel.Everything everything -> new AnyMatcher();
-                case AdminPolicyModel.Unresolved unresolved -> new NoMatcher();
+                case TieredPolicyModel.Everything everything -> new AnyMatcher();
+                case TieredPolicyModel.Unresolved unresolved -> new NoMatcher();
             };
         }
         return new CompiledRule(
@@ -645,22 +686,42 @@ public final class NetpolEngine {
                 }
             }
         }
-        List<AdminPolicyModel> admins = state.adminPolicies();
+        List<TieredPolicyModel> tiered = tiered(state);
         for (int p = 0; p < clusterPolicies.length; p++) {
-            AdminPolicyModel model = admins.get(p);
-            boolean admin = model.tier() == Tier.ADMIN;
+            TieredPolicyModel model = tiered.get(p);
+            int[][] ingress;
+            int[][] egress;
+            switch (model.tier()) {
+                case CILIUM_DENY -> {
+                    ingress = lists.ciliumIngress;
+                    egress = lists.ciliumEgress;
+                }
+                case ADMIN -> {
+                    ingress = lists.adminIngress;
+                    egress = lists.adminEgress;
+                }
+                case BASELINE -> {
+                    ingress = lists.baselineIngress;
+                    egress = lists.baselineEgress;
+                }
+                default -> throw new IllegalStateException("not a rule-ordered tier: " + model.tier());
+            }
             BitSet selected = namespaces(model.subject().namespaces());
             for (int ns = selected.nextSetBit(0); ns >= 0; ns = selected.nextSetBit(ns + 1)) {
                 for (PodEntry pod : byNamespace.get(ns)) {
                     if (!model.subject().pods().matches(pod.model.labels())) {
                         continue;
                     }
+                    for (Direction direction : model.unmodelled()) {
+                        (direction == Direction.INGRESS ? pod.unmodelledIngress : pod.unmodelledEgress)
+                                .add(model.ref());
+                    }
                     // A policy without rules for a direction does not take part in that direction.
                     if (!model.ingressRules().isEmpty()) {
-                        lists.add(admin ? lists.adminIngress : lists.baselineIngress, pod.id, p);
+                        lists.add(ingress, pod.id, p);
                     }
                     if (!model.egressRules().isEmpty()) {
-                        lists.add(admin ? lists.adminEgress : lists.baselineEgress, pod.id, p);
+                        lists.add(egress, pod.id, p);
                     }
                 }
             }
@@ -668,6 +729,8 @@ public final class NetpolEngine {
         for (PodEntry pod : pods) {
             pod.ingressPolicies = lists.get(lists.ingress, pod.id);
             pod.egressPolicies = lists.get(lists.egress, pod.id);
+            pod.ciliumIngress = lists.get(lists.ciliumIngress, pod.id);
+            pod.ciliumEgress = lists.get(lists.ciliumEgress, pod.id);
             pod.adminIngress = lists.get(lists.adminIngress, pod.id);
             pod.adminEgress = lists.get(lists.adminEgress, pod.id);
             pod.baselineIngress = lists.get(lists.baselineIngress, pod.id);
@@ -741,10 +804,14 @@ public final class NetpolEngine {
         Endpoint node;
         int[] ingressPolicies = NONE;
         int[] egressPolicies = NONE;
+        int[] ciliumIngress = NONE;
+        int[] ciliumEgress = NONE;
         int[] adminIngress = NONE;
         int[] adminEgress = NONE;
         int[] baselineIngress = NONE;
         int[] baselineEgress = NONE;
+        final Set<PolicyRef> unmodelledIngress = new LinkedHashSet<>();
+        final Set<PolicyRef> unmodelledEgress = new LinkedHashSet<>();
 
         PodEntry(int id, PodModel model, int namespace) {
             this.id = id;
@@ -763,6 +830,8 @@ public final class NetpolEngine {
     private static final class IntLists {
         final int[][] ingress;
         final int[][] egress;
+        final int[][] ciliumIngress;
+        final int[][] ciliumEgress;
         final int[][] adminIngress;
         final int[][] adminEgress;
         final int[][] baselineIngress;
@@ -771,6 +840,8 @@ public final class NetpolEngine {
         IntLists(int pods) {
             ingress = new int[pods][];
             egress = new int[pods][];
+            ciliumIngress = new int[pods][];
+            ciliumEgress = new int[pods][];
             adminIngress = new int[pods][];
             adminEgress = new int[pods][];
             baselineIngress = new int[pods][];

@@ -9,7 +9,11 @@ public enum PolicyKind {
     /** {@code policy.networking.k8s.io/v1alpha1}, cluster-wide, the baseline tier. */
     BASELINE_ADMIN_NETWORK_POLICY("BaselineAdminNetworkPolicy"),
     /** {@code policy.networking.k8s.io/v1alpha2} (and v1beta1), admin or baseline tier. */
-    CLUSTER_NETWORK_POLICY("ClusterNetworkPolicy");
+    CLUSTER_NETWORK_POLICY("ClusterNetworkPolicy"),
+    /** {@code cilium.io/v2}, namespaced; only its deny rules are evaluated. */
+    CILIUM_NETWORK_POLICY("CiliumNetworkPolicy"),
+    /** {@code cilium.io/v2}, cluster-wide; only its deny rules are evaluated. */
+    CILIUM_CLUSTERWIDE_NETWORK_POLICY("CiliumClusterwideNetworkPolicy");
 
     private final String kind;
 

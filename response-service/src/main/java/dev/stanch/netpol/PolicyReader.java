@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -147,7 +148,7 @@ final class PolicyReader {
         return IpSet.of(List.of(cidr)).minus(IpSet.of(except));
     }
 
-    private static IpRange cidr(@Nullable String text, String path) {
+    static IpRange cidr(@Nullable String text, String path) {
         if (text == null || text.isEmpty()) {
             throw new InvalidResourceException(path + ": missing");
         }
@@ -194,7 +195,7 @@ final class PolicyReader {
         return result;
     }
 
-    private static int portNumber(int number, String path) {
+    static int portNumber(int number, String path) {
         if (number < PortSet.MIN || number > PortSet.MAX) {
             throw new InvalidResourceException(path + ": " + number + " is not a port (1-65535)");
         }
@@ -202,7 +203,7 @@ final class PolicyReader {
     }
 
     /** IANA service names, as the API validates them: they always contain a letter. */
-    private static String portName(String name, String path) {
+    static String portName(String name, String path) {
         if (name.isEmpty() || name.chars().noneMatch(Character::isLetter)) {
             throw new InvalidResourceException(path + ": '" + name + "' is neither a port number nor a port name");
         }
@@ -225,7 +226,7 @@ final class PolicyReader {
      * @param warnings receives notes about parts the engine cannot model (nodes, domain names,
      *     fail-closed rules)
      */
-    static AdminPolicyModel adminPolicy(GenericKubernetesResource resource, Consumer<String> warnings) {
+    static TieredPolicyModel adminPolicy(GenericKubernetesResource resource, Consumer<String> warnings) {
         String kind = resource.getKind();
         String name =
                 resource.getMetadata() == null ? null : resource.getMetadata().getName();
@@ -267,12 +268,12 @@ final class PolicyReader {
             }
             default -> throw new IllegalStateException();
         }
-        AdminPolicyModel.Subject subject = subject(spec.get("subject"));
-        List<AdminPolicyModel.Rule> ingress =
+        TieredPolicyModel.Subject subject = subject(spec.get("subject"));
+        List<TieredPolicyModel.Rule> ingress =
                 rules(spec.get("ingress"), "spec.ingress", Direction.INGRESS, flavour, ref, warnings);
-        List<AdminPolicyModel.Rule> egress =
+        List<TieredPolicyModel.Rule> egress =
                 rules(spec.get("egress"), "spec.egress", Direction.EGRESS, flavour, ref, warnings);
-        return new AdminPolicyModel(ref, tier, priority, subject, ingress, egress);
+        return new TieredPolicyModel(ref, tier, priority, subject, ingress, egress, Set.of());
     }
 
     /** The three generic kinds differ in action names, port syntax and peers. */
@@ -299,7 +300,7 @@ final class PolicyReader {
         return priority;
     }
 
-    private static AdminPolicyModel.Subject subject(@Nullable Object value) {
+    private static TieredPolicyModel.Subject subject(@Nullable Object value) {
         Map<String, Object> subject = Generic.map(value, "spec.subject");
         Object namespaces = subject.get("namespaces");
         Object pods = subject.get("pods");
@@ -307,16 +308,16 @@ final class PolicyReader {
             throw new InvalidResourceException("spec.subject: set exactly one of namespaces, pods");
         }
         if (namespaces != null) {
-            return new AdminPolicyModel.Subject(
+            return new TieredPolicyModel.Subject(
                     Selector.fromMap(namespaces, "spec.subject.namespaces"), Selector.EVERYTHING);
         }
         Map<String, Object> podsMap = Generic.map(pods, "spec.subject.pods");
-        return new AdminPolicyModel.Subject(
+        return new TieredPolicyModel.Subject(
                 Selector.fromMap(podsMap.get("namespaceSelector"), "spec.subject.pods.namespaceSelector"),
                 Selector.fromMap(podsMap.get("podSelector"), "spec.subject.pods.podSelector"));
     }
 
-    private static List<AdminPolicyModel.Rule> rules(
+    private static List<TieredPolicyModel.Rule> rules(
             @Nullable Object value,
             String path,
             Direction direction,
@@ -327,7 +328,7 @@ final class PolicyReader {
             return List.of();
         }
         List<Object> list = Generic.list(value, path);
-        List<AdminPolicyModel.Rule> rules = new ArrayList<>(list.size());
+        List<TieredPolicyModel.Rule> rules = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
             String rulePath = path + "[" + i + "]";
             Map<String, Object> rule = Generic.map(list.get(i), rulePath);
@@ -338,15 +339,15 @@ final class PolicyReader {
             if (peerList.isEmpty()) {
                 throw new InvalidResourceException(rulePath + "." + peersField + ": needs at least one peer");
             }
-            List<AdminPolicyModel.Peer> peers = new ArrayList<>();
+            List<TieredPolicyModel.Peer> peers = new ArrayList<>();
             boolean unknownPeer = false;
             for (int j = 0; j < peerList.size(); j++) {
-                AdminPolicyModel.Peer peer =
+                TieredPolicyModel.Peer peer =
                         peer(peerList.get(j), rulePath + "." + peersField + "[" + j + "]", direction, flavour);
                 if (peer == null) {
                     unknownPeer = true;
                 } else {
-                    if (peer instanceof AdminPolicyModel.Unresolved(String what)) {
+                    if (peer instanceof TieredPolicyModel.Unresolved(String what)) {
                         warnings.accept(ref
                                 + " "
                                 + rulePath
@@ -369,18 +370,18 @@ final class PolicyReader {
                     if (peers.isEmpty() || (ports.matches != null && ports.matches.isEmpty())) {
                         continue;
                     }
-                    rules.add(new AdminPolicyModel.Rule(index, name, action, peers, ports.matches));
+                    rules.add(new TieredPolicyModel.Rule(index, name, action, peers, ports.matches));
                 } else {
                     warnings.accept(ref
                             + " "
                             + rulePath
                             + ": unrecognised peer or port; treating the rule as deny-all (fail closed)");
-                    rules.add(new AdminPolicyModel.Rule(
-                            index, name, Action.DENY, List.of(new AdminPolicyModel.Everything()), null));
+                    rules.add(new TieredPolicyModel.Rule(
+                            index, name, Action.DENY, List.of(new TieredPolicyModel.Everything()), null));
                 }
                 continue;
             }
-            rules.add(new AdminPolicyModel.Rule(index, name, action, peers, ports.matches));
+            rules.add(new TieredPolicyModel.Rule(index, name, action, peers, ports.matches));
         }
         return rules;
     }
@@ -405,7 +406,7 @@ final class PolicyReader {
     }
 
     /** A peer, or {@code null} when it sets no field this engine knows (to fail closed). */
-    private static AdminPolicyModel.@Nullable Peer peer(
+    private static TieredPolicyModel.@Nullable Peer peer(
             Object value, String path, Direction direction, Flavour flavour) {
         Map<String, Object> peer = Generic.map(value, path);
         List<String> known = new ArrayList<>(List.of("namespaces", "pods"));
@@ -427,10 +428,10 @@ final class PolicyReader {
         Object content = peer.get(field);
         return switch (field) {
             case "namespaces" ->
-                new AdminPolicyModel.Pods(Selector.fromMap(content, path + ".namespaces"), Selector.EVERYTHING);
+                new TieredPolicyModel.Pods(Selector.fromMap(content, path + ".namespaces"), Selector.EVERYTHING);
             case "pods" -> {
                 Map<String, Object> pods = Generic.map(content, path + ".pods");
-                yield new AdminPolicyModel.Pods(
+                yield new TieredPolicyModel.Pods(
                         Selector.fromMap(pods.get("namespaceSelector"), path + ".pods.namespaceSelector"),
                         Selector.fromMap(pods.get("podSelector"), path + ".pods.podSelector"));
             }
@@ -441,9 +442,9 @@ final class PolicyReader {
                     String cidrPath = path + ".networks[" + i + "]";
                     ranges.add(cidr(Generic.string(cidrs.get(i), cidrPath), cidrPath));
                 }
-                yield new AdminPolicyModel.Networks(IpSet.of(ranges));
+                yield new TieredPolicyModel.Networks(IpSet.of(ranges));
             }
-            default -> new AdminPolicyModel.Unresolved(field);
+            default -> new TieredPolicyModel.Unresolved(field);
         };
     }
 

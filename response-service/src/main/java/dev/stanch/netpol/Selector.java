@@ -163,6 +163,11 @@ record Selector(Map<String, String> matchLabels, List<Requirement> requirements)
             return new Requirement(key, parsed, valueSet);
         }
 
+        /** The same requirement on another key (Cilium's keys name namespace labels in their own way). */
+        Requirement withKey(String otherKey) {
+            return new Requirement(otherKey, operator, values);
+        }
+
         boolean matches(Map<String, String> labels) {
             String value = labels.get(key);
             return switch (operator) {

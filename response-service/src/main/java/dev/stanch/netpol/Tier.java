@@ -1,11 +1,17 @@
 package dev.stanch.netpol;
 
 /**
- * Where a decision was made. Tiers are evaluated in this order: admin (AdminNetworkPolicy,
- * ClusterNetworkPolicy tier Admin), NetworkPolicy, baseline (BaselineAdminNetworkPolicy,
- * ClusterNetworkPolicy tier Baseline), then the Kubernetes default, which allows.
+ * Where a decision was made. Tiers are evaluated in this order: Cilium's deny rules, admin
+ * (AdminNetworkPolicy, ClusterNetworkPolicy tier Admin), NetworkPolicy, baseline
+ * (BaselineAdminNetworkPolicy, ClusterNetworkPolicy tier Baseline), then the Kubernetes default,
+ * which allows.
  */
 public enum Tier {
+    /**
+     * The {@code egressDeny}/{@code ingressDeny} rules of CiliumNetworkPolicy and
+     * CiliumClusterwideNetworkPolicy: Cilium lets a deny win over every allow, whatever the policy.
+     */
+    CILIUM_DENY,
     /** AdminNetworkPolicy or ClusterNetworkPolicy in the Admin tier: first matching rule wins. */
     ADMIN,
     /** NetworkPolicy: a pod selected for a direction is isolated and gets the union of the rules. */

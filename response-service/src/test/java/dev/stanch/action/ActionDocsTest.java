@@ -25,6 +25,15 @@ class ActionDocsTest {
         checkExample("block-connection", PlanDocument.yaml(plan));
     }
 
+    /** A policy already lets web reach every address, so only Cilium's deny can cut the flow. */
+    @Test
+    void blockConnectionCiliumExample() throws IOException {
+        ActionPlan plan = BlockConnectionTest.planned(BlockConnection.INSTANCE.plan(
+                BlockConnectionTest.block("4d2a9e61", "shop/web-1", "egress", "203.0.113.7", 4444, "port"),
+                BlockConnectionTest.shop(BlockConnectionTest.V1_30_CILIUM, BlockConnectionTest.webEgressEverywhere())));
+        checkExample("block-connection-cilium", PlanDocument.yaml(plan));
+    }
+
     /** RevokeTokenTest's cluster on 1.29: the legacy tokens are marked invalid, and every part is reversible. */
     @Test
     void revokeTokenExample() throws IOException {

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.stanch.detection.Target;
 import dev.stanch.netpol.ConnectivityChange;
 import dev.stanch.netpol.ConnectivityDiff;
+import dev.stanch.netpol.Direction;
 import dev.stanch.netpol.Endpoint;
 import dev.stanch.netpol.NetpolEngine;
 import dev.stanch.netpol.Protocol;
+import dev.stanch.netpol.Tier;
+import dev.stanch.netpol.Verdict;
 import dev.stanch.playbook.ActionKind;
 import dev.stanch.playbook.ActionRequest;
 import dev.stanch.playbook.Approval;
@@ -22,9 +25,12 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -33,9 +39,18 @@ class BlockConnectionTest {
     private static final ServerInfo V1_20 = ServerInfo.of(1, 20);
     private static final ServerInfo V1_30 = ServerInfo.of(1, 30);
     private static final ServerInfo V1_30_ANP = ServerInfo.of(1, 30, ServerInfo.ADMIN_NETWORK_POLICY);
+    static final ServerInfo V1_30_CILIUM = cilium(30, ServerInfo.CILIUM_CLUSTERWIDE_NETWORK_POLICY);
+
     private static final String C2 = "203.0.113.7";
 
     // ------------------------------------------------------------------ fixtures
+
+    /** A 1.x server with Cilium 1.16+ (its CiliumNetworkPolicy schema declares enableDefaultDeny). */
+    static ServerInfo cilium(int minor, String... more) {
+        Set<String> resources = new HashSet<>(Set.of(more));
+        resources.add(ServerInfo.CILIUM_NETWORK_POLICY);
+        return new ServerInfo(1, minor, resources, Set.of(ServerInfo.CILIUM_ENABLE_DEFAULT_DENY));
+    }
 
     static Namespace namespace(String name) {
         return new NamespaceBuilder()
@@ -83,7 +98,7 @@ class BlockConnectionTest {
                 .filter(NetworkPolicy.class::isInstance)
                 .map(NetworkPolicy.class::cast)
                 .toList();
-        List<GenericKubernetesResource> admin = java.util.Arrays.stream(more)
+        List<GenericKubernetesResource> generic = java.util.Arrays.stream(more)
                 .filter(GenericKubernetesResource.class::isInstance)
                 .map(GenericKubernetesResource.class::cast)
                 .toList();
@@ -92,7 +107,12 @@ class BlockConnectionTest {
                 namespaces,
                 pods,
                 policies,
-                admin,
+                generic.stream()
+                        .filter(p -> !CiliumPolicies.API_VERSION.equals(p.getApiVersion()))
+                        .toList(),
+                generic.stream()
+                        .filter(p -> CiliumPolicies.API_VERSION.equals(p.getApiVersion()))
+                        .toList(),
                 List.of(),
                 List.of(),
                 List.of(),
@@ -547,6 +567,7 @@ class BlockConnectionTest {
                 withGone,
                 List.of(),
                 List.of(),
+                cluster.ciliumPolicies(),
                 List.of(),
                 List.of(),
                 List.of(),
@@ -565,6 +586,7 @@ class BlockConnectionTest {
                 withTwin,
                 List.of(),
                 List.of(),
+                cluster.ciliumPolicies(),
                 List.of(),
                 List.of(),
                 List.of(),
@@ -576,5 +598,307 @@ class BlockConnectionTest {
                         .message())
                 .isEqualTo("the peer 10.0.0.20 is the address of several live pods (other/twin, shop/db-0): Stanch"
                         + " cannot tell which one the detector saw");
+    }
+
+    // ------------------------------------------------------------------ Cilium
+
+    /** A NetworkPolicy that lets the web pods reach every address outside the cluster. */
+    static NetworkPolicy webEgressEverywhere() {
+        return new NetworkPolicyBuilder()
+                .withNewMetadata()
+                .withNamespace("shop")
+                .withName("web-egress")
+                .endMetadata()
+                .withNewSpec()
+                .withNewPodSelector()
+                .withMatchLabels(Map.of("app", "web"))
+                .endPodSelector()
+                .withPolicyTypes("Egress")
+                .addNewEgress()
+                .addNewTo()
+                .withNewIpBlock()
+                .withCidr("0.0.0.0/0")
+                .endIpBlock()
+                .endTo()
+                .endEgress()
+                .endSpec()
+                .build();
+    }
+
+    private static String yaml(HasMetadata manifest) {
+        return new KubernetesSerialization().asYaml(manifest);
+    }
+
+    @Test
+    void deniesWithACiliumNetworkPolicyWhereOnlyCiliumCanDeny() {
+        ClusterSnapshot before = shop(V1_30_CILIUM, webEgressEverywhere());
+        ActionPlan plan =
+                planned(BlockConnection.INSTANCE.plan(block("n1", "shop/web-1", "egress", C2, 4444, "port"), before));
+
+        assertThat(plan.params()).containsEntry("policy", "CiliumNetworkPolicy").containsEntry("granularity", "port");
+        assertThat(plan.summary())
+                .isEqualTo("Cut shop/web-1 -> 203.0.113.7:4444 (TCP) with CiliumNetworkPolicy stanch-block-n1; the pod"
+                        + " keeps all its other traffic.");
+        assertThat(plan.warnings())
+                .anySatisfy(w -> assertThat(w)
+                        .startsWith("a NetworkPolicy would not cut the flow")
+                        .contains("NetworkPolicy shop/web-egress")
+                        .endsWith("a CiliumNetworkPolicy denies it instead"));
+        assertThat(plan.steps())
+                .map(Step::describe)
+                .containsExactly(
+                        "relabel Pod shop/web-1: +label block.stanch.dev/n1=true",
+                        "create CiliumNetworkPolicy shop/stanch-block-n1");
+        assertThat(plan.undo())
+                .map(Step::describe)
+                .containsExactly(
+                        "delete CiliumNetworkPolicy shop/stanch-block-n1 (created by this action)",
+                        "relabel Pod shop/web-1: -label block.stanch.dev/n1");
+        assertThat(yaml(((Step.Create) plan.steps().get(1)).manifest())).isEqualTo("""
+                ---
+                apiVersion: "cilium.io/v2"
+                kind: "CiliumNetworkPolicy"
+                metadata:
+                  labels:
+                    app.kubernetes.io/managed-by: "stanch"
+                    stanch.dev/action-id: "n1"
+                  name: "stanch-block-n1"
+                  namespace: "shop"
+                spec:
+                  endpointSelector:
+                    matchLabels:
+                      block.stanch.dev/n1: "true"
+                  enableDefaultDeny:
+                    egress: false
+                    ingress: false
+                  egressDeny:
+                  - toCIDR:
+                    - "203.0.113.7/32"
+                    toPorts:
+                    - ports:
+                      - port: "4444"
+                        protocol: "TCP"
+                """);
+
+        // The proof: on the cluster as the steps leave it, the flow is cut and nothing else changes.
+        ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps());
+        assertThat(after.networkState().warnings()).isEmpty();
+        Verdict cut = NetpolEngine.index(after.networkState()).allowed(WEB_1, Endpoint.address(C2), Protocol.TCP, 4444);
+        assertThat(cut.allowed()).isFalse();
+        assertThat(cut.egress().tier()).isEqualTo(Tier.CILIUM_DENY);
+        assertThat(allowed(after, WEB_1, Endpoint.address(C2), 443)).isTrue();
+        assertThat(allowed(after, WEB_2, Endpoint.address(C2), 4444)).isTrue();
+        ConnectivityDiff web1 = diff(before, after, WEB_1);
+        assertThat(web1.gains()).isEmpty();
+        assertThat(web1.losses()).singleElement().satisfies(change -> {
+            assertThat(change.peer()).isEqualTo(Endpoint.address(C2));
+            assertThat(change.lost().toString()).isEqualTo("TCP 4444");
+        });
+        assertThat(plan.connectivityLost())
+                .containsExactly(web1.losses().getFirst().toString());
+        assertThat(diff(before, after, WEB_2).isEmpty()).isTrue();
+
+        assertThat(BlockConnection.INSTANCE.verify(plan, before))
+                .contains("CiliumNetworkPolicy stanch-block-n1 is missing");
+        assertThat(BlockConnection.INSTANCE.verify(plan, after)).isEmpty();
+        assertThat(ClusterSimulator.apply(after, plan.undo())).isEqualTo(before);
+    }
+
+    @Test
+    void aCiliumBlockOfAPodPeerNamesItByItsLabelAndNamespace() {
+        NetworkPolicy webToOther = new NetworkPolicyBuilder(webEgressEverywhere())
+                .editSpec()
+                .editFirstEgress()
+                .addNewTo()
+                .withNewNamespaceSelector()
+                .endNamespaceSelector()
+                .endTo()
+                .endEgress()
+                .endSpec()
+                .build();
+        ClusterSnapshot before = shop(V1_30_CILIUM, webToOther);
+        ActionPlan plan = planned(BlockConnection.INSTANCE.plan(
+                block("n2", "shop/web-1", "egress", "10.0.1.5", 8080, "address"), before));
+
+        assertThat(plan.params())
+                .containsEntry("policy", "CiliumNetworkPolicy")
+                .containsEntry("peerPod", "other/client")
+                .containsEntry("granularity", "address");
+        GenericKubernetesResource policy =
+                (GenericKubernetesResource) ((Step.Create) plan.steps().get(2)).manifest();
+        assertThat(yaml(policy)).contains("""
+                  egressDeny:
+                  - toEndpoints:
+                    - matchLabels:
+                        peer.stanch.dev/n2: "true"
+                        k8s:io.kubernetes.pod.namespace: "other"
+                """);
+        assertThat(yaml(policy)).doesNotContain("toPorts");
+        ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps());
+        Endpoint client = Endpoint.pod("other", "client");
+        assertThat(allowed(after, WEB_1, client, 8080)).isFalse();
+        assertThat(allowed(after, WEB_2, client, 8080)).isTrue();
+        assertThat(allowed(after, WEB_1, DB, 5432)).isTrue();
+        ConnectivityDiff web1 = diff(before, after, WEB_1);
+        assertThat(web1.gains()).isEmpty();
+        assertThat(web1.losses()).singleElement().satisfies(change -> {
+            assertThat(change.peer()).isEqualTo(client);
+            assertThat(change.lost().isAll()).isTrue();
+        });
+        assertThat(BlockConnection.INSTANCE.verify(plan, after)).isEmpty();
+        assertThat(ClusterSimulator.apply(after, plan.undo())).isEqualTo(before);
+    }
+
+    /** A NetworkPolicy that admits everyone outside the cluster to the db pod. */
+    static NetworkPolicy dbIngressFromEverywhere() {
+        return new NetworkPolicyBuilder()
+                .withNewMetadata()
+                .withNamespace("shop")
+                .withName("db-ingress")
+                .endMetadata()
+                .withNewSpec()
+                .withNewPodSelector()
+                .withMatchLabels(Map.of("app", "db"))
+                .endPodSelector()
+                .withPolicyTypes("Ingress")
+                .addNewIngress()
+                .addNewFrom()
+                .withNewIpBlock()
+                .withCidr("0.0.0.0/0")
+                .endIpBlock()
+                .endFrom()
+                .endIngress()
+                .endSpec()
+                .build();
+    }
+
+    @Test
+    void ciliumCanDenyIngressFromAnAddressOutsideTheClusterWhereAnAdminTierPolicyCannot() {
+        PlanInput ingress = block("n3", "shop/db-0", "ingress", "198.51.100.9", 5432, "port");
+        Planning.Refused onAnp =
+                refused(BlockConnection.INSTANCE.plan(ingress, shop(V1_30_ANP, dbIngressFromEverywhere())));
+        assertThat(onAnp.reason()).isEqualTo(Refusal.UNSUPPORTED);
+        assertThat(onAnp.message()).endsWith("; and an admin-tier policy cannot name an external source for ingress");
+
+        ClusterSnapshot before = shop(V1_30_CILIUM, dbIngressFromEverywhere());
+        ActionPlan plan = planned(BlockConnection.INSTANCE.plan(ingress, before));
+        assertThat(plan.params()).containsEntry("policy", "CiliumNetworkPolicy");
+        assertThat(yaml(((Step.Create) plan.steps().get(1)).manifest())).contains("""
+                  ingressDeny:
+                  - fromCIDR:
+                    - "198.51.100.9/32"
+                    toPorts:
+                    - ports:
+                      - port: "5432"
+                        protocol: "TCP"
+                """);
+        ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps());
+        assertThat(allowed(after, Endpoint.address("198.51.100.9"), DB, 5432)).isFalse();
+        assertThat(allowed(after, Endpoint.address("198.51.100.9"), DB, 22)).isTrue();
+        assertThat(allowed(after, Endpoint.address("198.51.100.10"), DB, 5432)).isTrue();
+        ConnectivityDiff db = diff(before, after, DB);
+        assertThat(db.gains()).isEmpty();
+        assertThat(db.losses()).singleElement().satisfies(change -> {
+            assertThat(change.peer()).isEqualTo(Endpoint.address("198.51.100.9"));
+            assertThat(change.lost().toString()).isEqualTo("TCP 5432");
+        });
+        assertThat(BlockConnection.INSTANCE.verify(plan, after)).isEmpty();
+        assertThat(ClusterSimulator.apply(after, plan.undo())).isEqualTo(before);
+
+        // Where the cluster serves both, what the admin tier cannot name falls to Cilium.
+        ServerInfo both = cilium(30, ServerInfo.ADMIN_NETWORK_POLICY);
+        assertThat(planned(BlockConnection.INSTANCE.plan(ingress, shop(both, dbIngressFromEverywhere())))
+                        .params())
+                .containsEntry("policy", "CiliumNetworkPolicy");
+    }
+
+    /** A CiliumNetworkPolicy that lets the web pods reach the world, and so isolates them for egress. */
+    static GenericKubernetesResource ciliumWebToWorld() {
+        return new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
+                .withApiVersion("cilium.io/v2")
+                .withKind("CiliumNetworkPolicy")
+                .withNewMetadata()
+                .withNamespace("shop")
+                .withName("web-to-world")
+                .endMetadata()
+                .withAdditionalProperties(Map.of(
+                        "spec",
+                        Map.of(
+                                "endpointSelector",
+                                Map.of("matchLabels", Map.of("app", "web")),
+                                "egress",
+                                List.of(Map.of("toEntities", List.of("world"))))))
+                .build();
+    }
+
+    @Test
+    void aPodThatCiliumAllowRulesSelectIsBlockedByACiliumDenyNotANetworkPolicy() {
+        // The engine does not model Cilium's allow rules: it sees web-1 open, where a NetworkPolicy
+        // "everything but the flow" would seem perfect, yet web-1 is isolated to the world and such a
+        // policy would open the cluster to it.
+        ClusterSnapshot before = shop(V1_30_CILIUM, ciliumWebToWorld());
+        ActionPlan plan =
+                planned(BlockConnection.INSTANCE.plan(block("n7", "shop/web-1", "egress", C2, 4444, "port"), before));
+        assertThat(plan.params()).containsEntry("policy", "CiliumNetworkPolicy");
+        assertThat(plan.warnings())
+                .contains("a NetworkPolicy would not cut the flow (CiliumNetworkPolicy shop/web-to-world selects the"
+                        + " pod for egress with allow rules or a default-deny mode that the policy engine does not"
+                        + " model, so what a NetworkPolicy would change cannot be proven): a CiliumNetworkPolicy"
+                        + " denies it instead");
+        ClusterSnapshot after = ClusterSimulator.apply(before, plan.steps());
+        assertThat(allowed(after, WEB_1, Endpoint.address(C2), 4444)).isFalse();
+        assertThat(diff(before, after, WEB_1).losses()).hasSize(1);
+
+        Planning.Refused older = refused(BlockConnection.INSTANCE.plan(
+                block("n8", "shop/web-1", "egress", C2, 4444, "port"),
+                shop(ServerInfo.of(1, 30, ServerInfo.CILIUM_NETWORK_POLICY), ciliumWebToWorld())));
+        assertThat(older.reason()).isEqualTo(Refusal.UNSUPPORTED);
+        assertThat(older.message()).contains("web-to-world").contains("has no enableDefaultDeny");
+    }
+
+    @Test
+    void refusesCiliumThatCannotLeaveDefaultDenyOff() {
+        ServerInfo olderCilium = ServerInfo.of(1, 30, ServerInfo.CILIUM_NETWORK_POLICY);
+        Planning.Refused refused = refused(BlockConnection.INSTANCE.plan(
+                block("n4", "shop/web-1", "egress", C2, 4444, "port"), shop(olderCilium, webEgressEverywhere())));
+        assertThat(refused.reason()).isEqualTo(Refusal.UNSUPPORTED);
+        assertThat(refused.message())
+                .startsWith("a NetworkPolicy cannot cut shop/web-1 -> 203.0.113.7:4444 (TCP)")
+                .endsWith("; and the cluster's CiliumNetworkPolicy has no enableDefaultDeny (Cilium 1.16+): a policy"
+                        + " of deny rules alone would put the pod into default deny and cut all its other egress"
+                        + " traffic (and Cilium enforces no AdminNetworkPolicy, nor ClusterNetworkPolicy before"
+                        + " 1.20)");
+    }
+
+    @Test
+    void onACiliumClusterPrefersCiliumsDenyToAdminTierKindsCiliumMayNotEnforce() {
+        // Cilium implements no AdminNetworkPolicy, and ClusterNetworkPolicy only from 1.20 where enabled.
+        for (ServerInfo server :
+                List.of(cilium(30, ServerInfo.ADMIN_NETWORK_POLICY), cilium(33, ServerInfo.CLUSTER_NETWORK_POLICY))) {
+            ActionPlan plan = planned(BlockConnection.INSTANCE.plan(
+                    block("n5", "shop/web-1", "egress", C2, 4444, "port"), shop(server, webEgressEverywhere())));
+            assertThat(plan.params()).containsEntry("policy", "CiliumNetworkPolicy");
+        }
+    }
+
+    @Test
+    void anExistingCiliumDenyMeansTheFlowIsAlreadyCut() {
+        GenericKubernetesResource existing =
+                CiliumPolicies.block("shop", "old", Direction.EGRESS, new BlockedFlow(C2, null, null, null), null);
+        ClusterSnapshot cluster = shop(V1_30_CILIUM, webEgressEverywhere());
+        List<Pod> pods = cluster.pods().stream()
+                .map(pod -> pod.getMetadata().getName().equals("web-1")
+                        ? new PodBuilder(pod)
+                                .editMetadata()
+                                .addToLabels("block.stanch.dev/old", "true")
+                                .endMetadata()
+                                .build()
+                        : pod)
+                .toList();
+        ClusterSnapshot withDeny = cluster.withPods(pods).withCiliumPolicies(List.of(existing));
+        Planning.Refused refused =
+                refused(BlockConnection.INSTANCE.plan(block("n6", "shop/web-1", "egress", C2, 4444, "port"), withDeny));
+        assertThat(refused.reason()).isEqualTo(Refusal.ALREADY_IN_EFFECT);
+        assertThat(refused.message()).contains("CiliumNetworkPolicy shop/stanch-block-old egress rule #1");
     }
 }

@@ -72,6 +72,8 @@ final class ClusterSimulator {
             case Step.Create create -> {
                 switch (create.manifest()) {
                     case NetworkPolicy policy -> edit.networkPolicies.add(policy);
+                    case GenericKubernetesResource policy
+                    when CiliumPolicies.KIND.equals(policy.getKind()) -> edit.ciliumPolicies.add(policy);
                     case GenericKubernetesResource policy -> edit.adminPolicies.add(policy);
                     default -> throw new IllegalArgumentException("cannot create " + create.object());
                 }
@@ -79,6 +81,7 @@ final class ClusterSimulator {
             case Step.DeleteOwned delete -> {
                 edit.networkPolicies.removeIf(p -> matches(p, delete.object()));
                 edit.adminPolicies.removeIf(p -> matches(p, delete.object()));
+                edit.ciliumPolicies.removeIf(p -> matches(p, delete.object()));
             }
             case Step.Delete delete ->
                 edit.secrets.removeIf(s -> matches(s, delete.object())
@@ -158,6 +161,7 @@ final class ClusterSimulator {
         final ClusterSnapshot c;
         final List<NetworkPolicy> networkPolicies;
         final List<GenericKubernetesResource> adminPolicies;
+        final List<GenericKubernetesResource> ciliumPolicies;
         final List<Pod> pods;
         final List<Secret> secrets;
         final List<ServiceAccount> accounts;
@@ -168,6 +172,7 @@ final class ClusterSimulator {
             this.c = c;
             networkPolicies = new ArrayList<>(c.networkPolicies());
             adminPolicies = new ArrayList<>(c.adminPolicies());
+            ciliumPolicies = new ArrayList<>(c.ciliumPolicies());
             pods = new ArrayList<>(c.pods());
             secrets = new ArrayList<>(c.tokenSecrets());
             accounts = new ArrayList<>(c.serviceAccounts());
@@ -195,6 +200,7 @@ final class ClusterSimulator {
                     pods,
                     networkPolicies,
                     adminPolicies,
+                    ciliumPolicies,
                     c.workloads(),
                     c.services(),
                     accounts,

@@ -238,6 +238,7 @@ class RevokeTokenTest {
                 List.of(),
                 List.of(),
                 List.of(),
+                List.of(),
                 List.of(
                         WEB,
                         account("shop", "api", "uid-api"),
@@ -988,6 +989,7 @@ class RevokeTokenTest {
                     after.pods(),
                     after.networkPolicies(),
                     after.adminPolicies(),
+                    after.ciliumPolicies(),
                     after.workloads(),
                     after.services(),
                     after.serviceAccounts().stream()
@@ -1020,6 +1022,7 @@ class RevokeTokenTest {
                 pods,
                 cluster.networkPolicies(),
                 cluster.adminPolicies(),
+                cluster.ciliumPolicies(),
                 cluster.workloads(),
                 cluster.services(),
                 cluster.serviceAccounts(),

@@ -61,6 +61,28 @@ class EngineConsistencyTest {
             ingress:
             - {action: Accept, from: [{namespaces: {}}], protocols: [{tcp: {destinationPort: {number: 80}}}]}
             - {action: Deny, from: [{namespaces: {}}]}
+          ---
+          apiVersion: cilium.io/v2
+          kind: CiliumNetworkPolicy
+          metadata: {name: deny, namespace: shop}
+          spec:
+            endpointSelector: {matchLabels: {app: db}}
+            enableDefaultDeny: {egress: false, ingress: false}
+            egressDeny:
+            - toCIDRSet: [{cidr: 10.0.0.0/8, except: [10.10.0.0/16]}]
+              toPorts: [{ports: [{port: "400", endPort: 500, protocol: TCP}]}]
+            ingressDeny:
+            - fromEndpoints: [{matchLabels: {io.cilium.k8s.namespace.labels.team: a}}]
+              toPorts: [{ports: [{port: pg}, {port: "53", protocol: UDP}]}]
+          ---
+          apiVersion: cilium.io/v2
+          kind: CiliumClusterwideNetworkPolicy
+          metadata: {name: deny}
+          spec:
+            endpointSelector: {matchLabels: {app: web}}
+            enableDefaultDeny: {egress: false, ingress: false}
+            egressDeny: [{toEntities: [world], toPorts: [{ports: [{port: "53"}]}]}]
+            ingressDeny: [{fromEntities: [cluster], toPorts: [{ports: [{port: "81"}, {port: http}]}]}]
           """;
 
     @TestFactory

@@ -76,9 +76,9 @@ class ManifestReaderTest {
             ---
             just a string
             ---
-            apiVersion: cilium.io/v2
-            kind: CiliumNetworkPolicy
-            metadata: {name: cnp, namespace: x}
+            apiVersion: projectcalico.org/v3
+            kind: NetworkPolicy
+            metadata: {name: calico, namespace: x}
             ---
             kind: Pod
             metadata: {name: no-version}
@@ -121,7 +121,7 @@ class ManifestReaderTest {
         assertThat(read.warnings())
                 .containsExactly(
                         "mixed.yaml: document 2: not a Kubernetes object; skipped",
-                        "mixed.yaml: document 3 (CiliumNetworkPolicy x/cnp): cilium.io/v2 CiliumNetworkPolicy is not"
+                        "mixed.yaml: document 3 (NetworkPolicy x/calico): projectcalico.org/v3 NetworkPolicy is not"
                                 + " a kind the policy engine evaluates; skipped",
                         "mixed.yaml: document 4 (Pod): no apiVersion; skipped",
                         "mixed.yaml: document 5 (Pod): no metadata.name; skipped",
