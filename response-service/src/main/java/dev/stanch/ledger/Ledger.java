@@ -580,7 +580,8 @@ public final class Ledger {
                                     for update skip locked)
                                 update actions a set lease_owner = :owner, lease_until = :until
                                 from due where a.id = due.id
-                                returning """ + ACTION_COLUMNS)
+                                returning
+                                """ + ACTION_COLUMNS)
                         .param(
                                 "statuses",
                                 statuses.stream().map(ActionStatus::wireName).toList())

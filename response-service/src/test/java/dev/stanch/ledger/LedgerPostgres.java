@@ -1,5 +1,7 @@
 package dev.stanch.ledger;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,6 +10,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -23,6 +27,7 @@ final class LedgerPostgres implements AutoCloseable {
 
     private final EmbeddedPostgres server;
     private final AtomicInteger databases = new AtomicInteger();
+    private final List<HikariDataSource> pools = new CopyOnWriteArrayList<>();
 
     private LedgerPostgres(EmbeddedPostgres server) {
         this.server = server;
@@ -57,13 +62,20 @@ final class LedgerPostgres implements AutoCloseable {
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create database " + name, e);
         }
-        DataSource dataSource = server.getDatabase("postgres", name);
+        HikariConfig pool = new HikariConfig();
+        pool.setJdbcUrl(server.getJdbcUrl("postgres", name));
+        pool.setUsername("postgres");
+        pool.setMaximumPoolSize(4);
+        pool.setPoolName(name);
+        HikariDataSource dataSource = new HikariDataSource(pool);
+        pools.add(dataSource);
         Ledger.migrate(dataSource);
         return dataSource;
     }
 
     @Override
     public void close() throws IOException {
+        pools.forEach(HikariDataSource::close);
         server.close();
     }
 }
