@@ -109,7 +109,7 @@ create index audit_log_action on audit_log (action_id, seq);
 create function audit_log_is_append_only() returns trigger language plpgsql as $$
 begin
     raise exception '% is append-only: % is not allowed', tg_table_name, tg_op
-        using errcode = 'insufficient_privilege';
+        using errcode = 'restrict_violation';
 end
 $$;
 create trigger audit_log_no_update_or_delete before update or delete on audit_log
@@ -131,12 +131,12 @@ insert into audit_chain_head (seq, hash) values (0, repeat('0', 64));
 create function audit_chain_head_moves_forward() returns trigger language plpgsql as $$
 begin
     if tg_op <> 'UPDATE' then
-        raise exception 'audit_chain_head: % is not allowed', tg_op using errcode = 'insufficient_privilege';
+        raise exception 'audit_chain_head: % is not allowed', tg_op using errcode = 'restrict_violation';
     end if;
     if new.seq <> old.seq + 1
             or not exists (select 1 from audit_log where seq = new.seq and hash = new.hash) then
         raise exception 'audit_chain_head moves only onto the audit_log row just appended'
-            using errcode = 'insufficient_privilege';
+            using errcode = 'restrict_violation';
     end if;
     return new;
 end
