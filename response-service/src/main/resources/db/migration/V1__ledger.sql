@@ -79,7 +79,9 @@ create index actions_namespace on actions (namespace, created_at desc, id desc);
 create index actions_playbook on actions (playbook, created_at desc, id desc);
 create index actions_kind on actions (kind, created_at desc, id desc);
 create index actions_detection on actions (detection_id);
--- Work that falls due: approvals that time out, applied actions that expire, work left in progress.
+-- Work that falls due (Ledger.claim, oldest transition first): approved actions to apply, approvals that
+-- time out, applied actions that expire, work left in progress.
+create index actions_approved on actions (updated_at, id) where status = 'approved';
 create index actions_approval_due on actions (approval_deadline) where status = 'pending-approval';
 create index actions_expiry_due on actions (expires_at) where status = 'applied';
 create index actions_in_progress on actions (lease_until) where status in ('applying', 'rolling-back');
@@ -104,8 +106,8 @@ create table audit_log (
 create index audit_log_action on audit_log (action_id, seq);
 
 -- Append-only: no UPDATE, DELETE or TRUNCATE. Changing a row takes disabling the trigger, which only the
--- table's owner or a superuser can (run the service as a role that owns none of these tables), and
--- verify() then names the row.
+-- table's owner or a superuser can (so run the migrations as an owner role and the service as a role
+-- that owns none of these tables), and verify() then names the row.
 create function audit_log_is_append_only() returns trigger language plpgsql as $$
 begin
     raise exception '% is append-only: % is not allowed', tg_table_name, tg_op

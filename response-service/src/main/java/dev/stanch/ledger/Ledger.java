@@ -102,7 +102,11 @@ public final class Ledger {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    /** Creates or updates the ledger's tables (Flyway, {@code classpath:db/migration}). */
+    /**
+     * Creates or updates the ledger's tables (Flyway, {@code classpath:db/migration}). Best run as a
+     * role that owns the tables, with the service connecting as another that only reads and writes
+     * rows: the owner can disable the audit log's append-only trigger, the service then cannot.
+     */
     public static void migrate(DataSource dataSource) {
         Flyway.configure()
                 .dataSource(dataSource)
@@ -454,9 +458,9 @@ public final class Ledger {
                 .orElseThrow(() -> new ActionNotFound(id));
     }
 
-    /** An action with its plan and its audit trail. */
+    /** An action with its plan and its audit trail, as of one moment. */
     public Optional<ActionDetail> find(UUID id) {
-        return Optional.ofNullable(inTransaction(() -> {
+        return Optional.ofNullable(snapshot.execute(status -> {
             var row = jdbc.sql("select " + ACTION_COLUMNS + ", a.plan::text as plan from actions a where a.id = :id")
                     .param("id", id)
                     .query((rs, n) -> {
