@@ -30,7 +30,8 @@ class ArchitectureTest {
             "netpol", Set.of(),
             "action", Set.of("detection", "playbook", "netpol"),
             "kubernetes", Set.of("action", "detection", "playbook", "netpol"),
-            "cli", Set.of("detection", "playbook", "netpol"));
+            "cli", Set.of("detection", "playbook", "netpol"),
+            "ledger", Set.of("action", "detection", "playbook"));
 
     /** Plain Java: records, sealed types, no framework. */
     private static final List<String> CORE = List.of("detection", "playbook", "netpol", "action");

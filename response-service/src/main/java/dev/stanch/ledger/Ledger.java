@@ -1,0 +1,780 @@
+package dev.stanch.ledger;
+
+import dev.stanch.action.PlanDocument;
+import dev.stanch.action.Planning;
+import dev.stanch.action.Refusal;
+import dev.stanch.detection.Detection;
+import dev.stanch.detection.DetectionJson;
+import dev.stanch.detection.Normalization;
+import dev.stanch.detection.Target;
+import dev.stanch.playbook.ActionKind;
+import dev.stanch.playbook.ActionRequest;
+import dev.stanch.playbook.Approval;
+import dev.stanch.playbook.History;
+import dev.stanch.playbook.OnApprovalTimeout;
+import java.nio.charset.StandardCharsets;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.jspecify.annotations.Nullable;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The ledger: PostgreSQL tables for detections, actions, the hash-chained audit log and the outbox
+ * — the only record of what Stanch saw and did. Plain JDBC over the {@link DataSource} it is given;
+ * it runs its own migrations ({@link #migrate}).
+ *
+ * <p>Each method is one transaction; inside {@link #inTransaction} they join the caller's, so that
+ * storing a detection, counting its history and recording its action commit together or not at
+ * all (the Kafka offset is committed after). Thread-safe.
+ *
+ * <p>Every transition is atomic: the action's row is locked, the move checked against {@link
+ * ActionStatus}, and the new status, its audit row and its outbox row are written in one
+ * transaction. Audit rows are appended under a lock on the chain's head row (see {@link #verify()}
+ * and {@code V1__ledger.sql}), so the chain never forks and its seq has no gaps. Locks are always
+ * taken in the same order — the action's row, then the chain head — so transitions never deadlock.
+ *
+ * <p>Times come from the clock it is given, truncated to microseconds (PostgreSQL's resolution):
+ * instances that share a database should have synchronized clocks, and leases should be long
+ * against their skew.
+ */
+public final class Ledger {
+
+    /** The statuses in which an executor is at work on the cluster, under a lease. */
+    private static final Set<ActionStatus> IN_PROGRESS = Set.of(ActionStatus.APPLYING, ActionStatus.ROLLING_BACK);
+
+    private static final String ACTION_COLUMNS = """
+            a.id, a.detection_id, a.playbook, a.stage, a.occurrence, a.kind, a.namespace, a.pod,
+            a.params::text as params, a.approval,
+            (extract(epoch from a.approval_timeout) * 1000000)::bigint as approval_timeout_us,
+            a.approval_deadline, a.on_approval_timeout,
+            (extract(epoch from a.expire_after) * 1000000)::bigint as expire_after_us,
+            a.expires_at, a.dry_run, a.status, a.plan is not null as planned, a.refusal, a.refusal_message,
+            a.requested_by, a.decided_by, a.decision_reason, a.failure_reason, a.created_at, a.updated_at,
+            a.lease_owner, a.lease_until""";
+
+    private static final String AUDIT_COLUMNS =
+            "seq, action_id, at, actor, from_status, to_status, reason, details::text as details, prev_hash, hash";
+
+    private final JdbcClient jdbc;
+    private final JdbcClient streaming;
+    private final TransactionTemplate transaction;
+    private final TransactionTemplate snapshot;
+    private final Clock clock;
+
+    /**
+     * @param dataSource the ledger's database, migrated ({@link #migrate})
+     * @param clock where times come from
+     */
+    public Ledger(DataSource dataSource, Clock clock) {
+        this.jdbc = JdbcClient.create(dataSource);
+        JdbcTemplate template = new JdbcTemplate(dataSource);
+        template.setFetchSize(500); // in a transaction, PostgreSQL then streams instead of loading all rows
+        this.streaming = JdbcClient.create(template);
+        var manager = new DataSourceTransactionManager(dataSource);
+        this.transaction = new TransactionTemplate(manager);
+        this.snapshot = new TransactionTemplate(manager);
+        // verify() reads the chain and its head as of one moment, while others append.
+        snapshot.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
+        snapshot.setReadOnly(true);
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * Creates or updates the ledger's tables (Flyway, {@code classpath:db/migration}). Best run as a
+     * role that owns the tables, with the service connecting as another that only reads and writes
+     * rows: the owner can disable the audit log's append-only trigger, the service then cannot.
+     */
+    public static void migrate(DataSource dataSource) {
+        Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+    }
+
+    /** A fresh action id, to plan with before {@link #createAction}. */
+    public static UUID newActionId() {
+        return UUID.randomUUID();
+    }
+
+    /**
+     * Runs {@code work} in one transaction: the ledger's methods called inside it join it, and all of
+     * it commits or none. A runtime exception from {@code work} rolls it back and is rethrown.
+     */
+    public <T> T inTransaction(Supplier<T> work) {
+        return transaction.execute(status -> work.get());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Detections and their history
+
+    /**
+     * Stores a detection unless one with its id is stored already (a redelivery, or another detector
+     * instance reporting the same event).
+     *
+     * @return true when it was new; false for a duplicate, which changes nothing
+     */
+    public boolean storeDetection(Detection detection) {
+        Map<String, Object> json = DetectionJson.toJsonMap(detection);
+        Object connection = json.get("connection");
+        int inserted = inTransaction(() -> jdbc.sql("""
+                        insert into detections (id, source, rule, severity, time, namespace, pod, container,
+                                                connection, fields, received_at)
+                        values (:id, :source, :rule, :severity, :time, :namespace, :pod, :container,
+                                cast(:connection as jsonb), cast(:fields as jsonb), :receivedAt)
+                        on conflict (id) do nothing""")
+                .param("id", detection.id())
+                .param("source", detection.source().wireName())
+                .param("rule", detection.rule())
+                .param("severity", detection.severity().wireName())
+                .param("time", timestamp(detection.time()))
+                .param("namespace", detection.target().namespace())
+                .param("pod", detection.target().pod())
+                .param("container", detection.target().container())
+                .param("connection", connection == null ? null : LedgerJson.write(connection))
+                .param("fields", LedgerJson.write(detection.fields()))
+                .param("receivedAt", timestamp(now()))
+                .update());
+        return inserted == 1;
+    }
+
+    /**
+     * Records that these playbooks matched a stored detection: each counts it as one occurrence for
+     * the detection's pod ({@link #history()}). Recording the same detection again changes nothing.
+     */
+    public void recordMatches(Detection detection, Collection<String> playbooks) {
+        inTransaction(() -> {
+            for (String playbook : playbooks) {
+                jdbc.sql("""
+                                insert into detection_matches (detection_id, playbook, namespace, pod, time)
+                                values (:id, :playbook, :namespace, :pod, :time)
+                                on conflict (playbook, detection_id) do nothing""")
+                        .param("id", detection.id())
+                        .param("playbook", playbook)
+                        .param("namespace", detection.target().namespace())
+                        .param("pod", detection.target().pod())
+                        .param("time", timestamp(detection.time()))
+                        .update();
+            }
+            return null;
+        });
+    }
+
+    /** A stored detection; its time is to the microsecond. */
+    public Optional<Detection> detection(String id) {
+        return jdbc.sql("""
+                        select id, source, rule, severity, time, namespace, pod, container,
+                               connection::text as connection, fields::text as fields
+                        from detections where id = :id""").param("id", id).query((rs, row) -> detection(rs)).optional();
+    }
+
+    private static Detection detection(ResultSet rs) throws SQLException {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("id", rs.getString("id"));
+        json.put("source", rs.getString("source"));
+        json.put("rule", rs.getString("rule"));
+        json.put("severity", rs.getString("severity"));
+        json.put("time", instant(rs, "time").toString());
+        Map<String, Object> target = new LinkedHashMap<>();
+        target.put("namespace", rs.getString("namespace"));
+        target.put("pod", rs.getString("pod"));
+        target.put("container", rs.getString("container"));
+        json.put("target", target);
+        String connection = rs.getString("connection");
+        if (connection != null) {
+            json.put("connection", LedgerJson.read(connection));
+        }
+        json.put("fields", LedgerJson.read(rs.getString("fields")));
+        // Read back through Stanch's own schema: the same validation as on the way in.
+        return switch (DetectionJson.read(LedgerJson.write(json))) {
+            case Normalization.Normalized normalized -> normalized.detection();
+            case Normalization.Rejected rejected ->
+                throw new IllegalStateException(
+                        "detection " + json.get("id") + " in the ledger is invalid: " + rejected.reason());
+            case Normalization.Ignored ignored ->
+                throw new IllegalStateException("detection " + json.get("id") + " in the ledger was ignored");
+        };
+    }
+
+    /**
+     * The targets' history as the playbooks count it: matching detections of the same playbook and
+     * pod (by namespace and name) whose time lies in the window, each detection once. Times are
+     * compared to the microsecond, as the ledger stores them.
+     */
+    public History history() {
+        return (playbook, target, from, to, excludingId) -> jdbc.sql("""
+                        select count(*) from detection_matches
+                        where playbook = :playbook and namespace = :namespace and pod = :pod
+                          and time >= :from and time <= :to and detection_id <> :excluding""")
+                .param("playbook", playbook)
+                .param("namespace", target.namespace())
+                .param("pod", target.pod())
+                .param("from", timestamp(from))
+                .param("to", timestamp(to))
+                .param("excluding", excludingId)
+                .query(Long.class)
+                .single();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Actions
+
+    /**
+     * Records a new action, planned: its request, its plan (or the planner's refusal), its first
+     * audit row and its outbox row, in one transaction. The audit row's details keep the stage, the
+     * plan's SHA-256 (over its canonical JSON, see {@link AuditHash}) or the refusal, so that the plan
+     * as recorded is covered by the chain. A refused action can then only be blocked.
+     */
+    public Action createAction(NewAction action) {
+        ActionRequest request = action.request();
+        Instant now = now();
+        return inTransaction(() -> {
+            Map<String, Object> plan = null;
+            Refusal refusal = null;
+            String refusalMessage = null;
+            switch (action.planning()) {
+                case Planning.Planned planned -> plan = PlanDocument.of(planned.plan());
+                case Planning.Refused refused -> {
+                    refusal = refused.reason();
+                    refusalMessage = refused.message();
+                }
+            }
+            String storedPlan = jdbc.sql("""
+                            insert into actions (id, detection_id, playbook, stage, occurrence, kind, namespace, pod,
+                                params, approval, approval_timeout, on_approval_timeout, expire_after, dry_run,
+                                status, plan, refusal, refusal_message, requested_by, created_at, updated_at)
+                            values (:id, :detectionId, :playbook, :stage, :occurrence, :kind, :namespace, :pod,
+                                cast(:params as jsonb), :approval,
+                                cast(:approvalTimeoutUs as bigint) * interval '1 microsecond',
+                                :onApprovalTimeout, cast(:expireAfterUs as bigint) * interval '1 microsecond',
+                                :dryRun, :status, cast(:plan as jsonb), :refusal, :refusalMessage, :requestedBy,
+                                :now, :now)
+                            returning plan::text""")
+                    .param("id", action.id())
+                    .param("detectionId", action.detectionId())
+                    .param("playbook", request.playbook())
+                    .param("stage", request.stage())
+                    .param("occurrence", request.occurrence())
+                    .param("kind", request.kind().wireName())
+                    .param("namespace", request.target().namespace())
+                    .param("pod", request.target().pod())
+                    .param("params", LedgerJson.write(request.params()))
+                    .param("approval", request.approval().wireName())
+                    .param("approvalTimeoutUs", micros(request.approvalTimeout()))
+                    .param("onApprovalTimeout", request.onApprovalTimeout().wireName())
+                    .param("expireAfterUs", micros(request.expireAfter()))
+                    .param("dryRun", request.dryRun())
+                    .param("status", ActionStatus.PLANNED.wireName())
+                    .param("plan", plan == null ? null : LedgerJson.write(plan))
+                    .param("refusal", refusal == null ? null : refusal.wireName())
+                    .param("refusalMessage", refusalMessage)
+                    .param("requestedBy", action.requestedBy())
+                    .param("now", timestamp(now))
+                    .query(String.class)
+                    .optional()
+                    .orElse(null);
+
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("detectionId", action.detectionId());
+            details.put("playbook", request.playbook());
+            details.put("stage", request.stage());
+            details.put("occurrence", request.occurrence());
+            details.put("kind", request.kind().wireName());
+            details.put("target", request.target().key());
+            details.put("dryRun", request.dryRun());
+            String reason;
+            if (storedPlan != null) {
+                details.put("planSha256", planDigest(storedPlan));
+                reason = "planned by playbook " + request.playbook() + ", stage " + request.stage() + " (occurrence "
+                        + request.occurrence() + ")";
+            } else {
+                details.put("refusal", refusal.wireName());
+                details.put("refusalMessage", refusalMessage);
+                reason = "playbook " + request.playbook() + ", stage " + request.stage() + ": the planner refused ("
+                        + refusal.wireName() + "): " + refusalMessage;
+            }
+            Action created = lockAction(action.id());
+            AuditEntry entry = AuditChain.append(
+                    jdbc, action.id(), now, action.requestedBy(), null, ActionStatus.PLANNED, reason, details);
+            Outbox.write(jdbc, created, entry);
+            return created;
+        });
+    }
+
+    /** As {@link #transition(Transition)}, without a lease. */
+    public Transitioned transition(
+            UUID actionId,
+            ActionStatus expectedFrom,
+            ActionStatus to,
+            String actor,
+            String reason,
+            Map<String, Object> details) {
+        return transition(
+                Transition.of(actionId, expectedFrom, to, actor, reason).withDetails(details));
+    }
+
+    /**
+     * Moves an action from the status the caller read to another, atomically: its row is locked and
+     * the move checked, then the new status, its audit row and its outbox row are written in one
+     * transaction.
+     *
+     * <p>Besides the status, a transition sets: on entering pending-approval, the approval deadline
+     * (now + the timeout, if the stage has one); on entering approved, rejected or expired, who
+     * decided and why; on entering applied, the expiry time (now + expireAfter, if the stage has
+     * one); on entering failed, the failure reason. A lease ends with the transition, except that
+     * the executor holding it keeps it when it moves the action into applying or rolling-back.
+     *
+     * @throws ActionNotFound when there is no such action
+     * @throws TransitionConflict when the move is not allowed, with nothing written: the state
+     *     machine has no such move (from the status the action is in now), the action has moved on
+     *     since the caller read it, a person approves what they requested, an action without a plan
+     *     is to be approved, applied or dry-run, or the caller's lease is not held
+     */
+    public Transitioned transition(Transition move) {
+        return inTransaction(() -> {
+            Action current = lockAction(move.actionId());
+            check(current, move);
+            Instant now = now();
+            ActionStatus to = move.to();
+            Instant approvalDeadline = current.approvalDeadline();
+            if (to == ActionStatus.PENDING_APPROVAL && current.approvalTimeout() != null) {
+                approvalDeadline = now.plus(current.approvalTimeout());
+            }
+            Instant expiresAt = current.expiresAt();
+            if (to == ActionStatus.APPLIED && current.expireAfter() != null) {
+                expiresAt = now.plus(current.expireAfter());
+            }
+            boolean decision = to == ActionStatus.APPROVED || to == ActionStatus.REJECTED || to == ActionStatus.EXPIRED;
+            // An executor keeps its lease while it works on the cluster; any other move ends it, so that
+            // whoever holds it learns (LEASE_NOT_HELD) that someone else moved the action.
+            boolean keepLease = move.leaseOwner() != null && IN_PROGRESS.contains(to);
+            jdbc.sql("""
+                            update actions set status = :to, updated_at = :now,
+                                approval_deadline = :approvalDeadline, expires_at = :expiresAt,
+                                decided_by = case when :decision then :actor else decided_by end,
+                                decision_reason = case when :decision then :reason else decision_reason end,
+                                failure_reason = case when :failed then :reason else failure_reason end,
+                                lease_owner = case when :keepLease then lease_owner end,
+                                lease_until = case when :keepLease then lease_until end
+                            where id = :id""")
+                    .param("to", to.wireName())
+                    .param("now", timestamp(now))
+                    .param("approvalDeadline", timestamp(approvalDeadline))
+                    .param("expiresAt", timestamp(expiresAt))
+                    .param("decision", decision)
+                    .param("actor", move.actor())
+                    .param("reason", move.reason())
+                    .param("failed", to == ActionStatus.FAILED)
+                    .param("keepLease", keepLease)
+                    .param("id", move.actionId())
+                    .update();
+            AuditEntry entry = AuditChain.append(
+                    jdbc, move.actionId(), now, move.actor(), current.status(), to, move.reason(), move.details());
+            Action after = lockAction(move.actionId());
+            Outbox.write(jdbc, after, entry);
+            return new Transitioned(after, entry);
+        });
+    }
+
+    private static void check(Action current, Transition move) {
+        ActionStatus from = current.status();
+        ActionStatus to = move.to();
+        UUID id = current.id();
+        if (!from.canMoveTo(to)) {
+            throw new TransitionConflict(id, from, to, TransitionConflict.Reason.ILLEGAL, from.whyNot(to));
+        }
+        if (from != move.from()) {
+            throw new TransitionConflict(
+                    id,
+                    from,
+                    to,
+                    TransitionConflict.Reason.STATUS_CHANGED,
+                    "action " + id + " is " + from.wireName() + ", not "
+                            + move.from().wireName() + " as read: it moved on in the meantime");
+        }
+        if (!current.planned()
+                && (to == ActionStatus.APPROVED || to == ActionStatus.PENDING_APPROVAL || to == ActionStatus.DRY_RUN)) {
+            throw new TransitionConflict(
+                    id,
+                    from,
+                    to,
+                    TransitionConflict.Reason.NO_PLAN,
+                    "action " + id + " has no plan (the planner refused: "
+                            + current.refusal().wireName() + "): it can only be blocked, not " + to.wireName());
+        }
+        if (from == ActionStatus.PENDING_APPROVAL
+                && to == ActionStatus.APPROVED
+                && move.actor().equals(current.requestedBy())) {
+            throw new TransitionConflict(
+                    id,
+                    from,
+                    to,
+                    TransitionConflict.Reason.SELF_APPROVAL,
+                    move.actor() + " requested action " + id + " and cannot approve it: someone else must");
+        }
+        if (move.leaseOwner() != null
+                && (current.lease() == null || !current.lease().owner().equals(move.leaseOwner()))) {
+            throw new TransitionConflict(
+                    id,
+                    from,
+                    to,
+                    TransitionConflict.Reason.LEASE_NOT_HELD,
+                    move.leaseOwner() + " does not hold the lease on action " + id
+                            + (current.lease() == null
+                                    ? ""
+                                    : " (" + current.lease().owner() + " does)"));
+        }
+    }
+
+    /** The action's row, locked until the transaction ends. */
+    private Action lockAction(UUID id) {
+        return jdbc.sql("select " + ACTION_COLUMNS + " from actions a where a.id = :id for update")
+                .param("id", id)
+                .query((rs, row) -> action(rs))
+                .optional()
+                .orElseThrow(() -> new ActionNotFound(id));
+    }
+
+    /** An action with its plan and its audit trail, as of one moment. */
+    public Optional<ActionDetail> find(UUID id) {
+        return Optional.ofNullable(snapshot.execute(status -> {
+            var row = jdbc.sql("select " + ACTION_COLUMNS + ", a.plan::text as plan from actions a where a.id = :id")
+                    .param("id", id)
+                    .query((rs, n) -> {
+                        String plan = rs.getString("plan");
+                        return new ActionDetail(
+                                action(rs), plan == null ? null : LedgerJson.readObject(plan), List.of());
+                    })
+                    .optional();
+            if (row.isEmpty()) {
+                return null;
+            }
+            List<AuditEntry> trail = jdbc.sql(
+                            "select " + AUDIT_COLUMNS + " from audit_log where action_id = :id order by seq")
+                    .param("id", id)
+                    .query((rs, n) -> auditEntry(rs))
+                    .list();
+            return new ActionDetail(row.get().action(), row.get().plan(), trail);
+        }));
+    }
+
+    /** One page of actions, newest first (by creation time, then id). */
+    public ActionPage list(ActionQuery query) {
+        StringBuilder sql = new StringBuilder("select " + ACTION_COLUMNS + " from actions a where true");
+        Map<String, Object> params = new LinkedHashMap<>();
+        if (!query.statuses().isEmpty()) {
+            sql.append(" and a.status in (:statuses)");
+            params.put(
+                    "statuses",
+                    query.statuses().stream().map(ActionStatus::wireName).toList());
+        }
+        if (query.kind() != null) {
+            sql.append(" and a.kind = :kind");
+            params.put("kind", query.kind().wireName());
+        }
+        if (query.namespace() != null) {
+            sql.append(" and a.namespace = :namespace");
+            params.put("namespace", query.namespace());
+        }
+        if (query.playbook() != null) {
+            sql.append(" and a.playbook = :playbook");
+            params.put("playbook", query.playbook());
+        }
+        if (query.createdFrom() != null) {
+            sql.append(" and a.created_at >= :createdFrom");
+            params.put("createdFrom", timestamp(query.createdFrom()));
+        }
+        if (query.createdBefore() != null) {
+            sql.append(" and a.created_at < :createdBefore");
+            params.put("createdBefore", timestamp(query.createdBefore()));
+        }
+        if (query.after() != null) {
+            Cursor cursor = Cursor.parse(query.after());
+            sql.append(" and (a.created_at, a.id) < (:cursorCreated, :cursorId)");
+            params.put("cursorCreated", timestamp(cursor.createdAt()));
+            params.put("cursorId", cursor.id());
+        }
+        sql.append(" order by a.created_at desc, a.id desc limit :limit");
+        params.put("limit", query.limit() + 1);
+        List<Action> rows = jdbc.sql(sql.toString())
+                .params(params)
+                .query((rs, n) -> action(rs))
+                .list();
+        if (rows.size() <= query.limit()) {
+            return new ActionPage(rows, null);
+        }
+        List<Action> page = rows.subList(0, query.limit());
+        Action last = page.getLast();
+        return new ActionPage(page, new Cursor(last.createdAt(), last.id()).format());
+    }
+
+    /** Where a page ended: the last action's creation time and id, opaque to callers. */
+    private record Cursor(Instant createdAt, UUID id) {
+        String format() {
+            long micros = ChronoUnit.MICROS.between(Instant.EPOCH, createdAt);
+            return Base64.getUrlEncoder()
+                    .withoutPadding()
+                    .encodeToString((micros + "/" + id).getBytes(StandardCharsets.UTF_8));
+        }
+
+        static Cursor parse(String text) {
+            try {
+                String[] parts = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8).split("/", 2);
+                return new Cursor(
+                        Instant.EPOCH.plus(Long.parseLong(parts[0]), ChronoUnit.MICROS), UUID.fromString(parts[1]));
+            } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
+                throw new IllegalArgumentException("not a cursor of this list: " + text);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Work for executors: claims and leases
+
+    /**
+     * Claims up to {@code limit} actions that are due, for {@code owner}, for {@code lease}: no other
+     * claim returns them until the lease runs out (or is released, or the action leaves
+     * applying/rolling-back). Concurrent claims, from this instance or another sharing the database,
+     * never return the same action: rows are taken with {@code FOR UPDATE SKIP LOCKED}.
+     *
+     * <p>An action is due when it is in one of {@code statuses} and nobody holds a lease on it, and
+     * — for the statuses that wait for a time — that time has come: pending-approval at its approval
+     * deadline (never, without one), applied at its expiry time (never, without one). Actions left
+     * applying or rolling-back by an executor whose lease ran out are due too: that is how crash
+     * recovery takes them over ({@link #stalled()} lists them). Oldest transition first.
+     */
+    public List<Action> claim(String owner, Set<ActionStatus> statuses, Duration lease, int limit) {
+        Text.requireText("owner", owner);
+        if (statuses.isEmpty() || limit < 1 || lease.isNegative() || lease.isZero()) {
+            throw new IllegalArgumentException("a claim needs statuses, a positive lease and a limit ≥ 1");
+        }
+        Instant now = now();
+        return inTransaction(() -> jdbc.sql("""
+                                with due as (
+                                    select id from actions
+                                    where status in (:statuses)
+                                      and (lease_until is null or lease_until <= :now)
+                                      and (status <> 'pending-approval' or approval_deadline <= :now)
+                                      and (status <> 'applied' or expires_at <= :now)
+                                    order by updated_at, id
+                                    limit :limit
+                                    for update skip locked)
+                                update actions a set lease_owner = :owner, lease_until = :until
+                                from due where a.id = due.id
+                                returning
+                                """ + ACTION_COLUMNS)
+                        .param(
+                                "statuses",
+                                statuses.stream().map(ActionStatus::wireName).toList())
+                        .param("now", timestamp(now))
+                        .param("limit", limit)
+                        .param("owner", owner)
+                        .param("until", timestamp(now.plus(lease)))
+                        .query((rs, n) -> action(rs))
+                        .list())
+                .stream()
+                .sorted(Comparator.comparing(Action::updatedAt).thenComparing(Action::id))
+                .toList();
+    }
+
+    /**
+     * Extends the lease {@code owner} holds on an action, to now + {@code lease}.
+     *
+     * @return false when it holds none: another executor took the action over, or it left the
+     *     in-progress statuses
+     */
+    public boolean renewLease(UUID actionId, String owner, Duration lease) {
+        Instant now = now();
+        return inTransaction(() -> jdbc.sql(
+                                "update actions set lease_until = :until where id = :id and lease_owner = :owner")
+                        .param("until", timestamp(now.plus(lease)))
+                        .param("id", actionId)
+                        .param("owner", owner)
+                        .update())
+                == 1;
+    }
+
+    /** Gives up the lease {@code owner} holds on an action; false when it held none. */
+    public boolean releaseLease(UUID actionId, String owner) {
+        return inTransaction(() -> jdbc.sql("update actions set lease_owner = null, lease_until = null"
+                                + " where id = :id and lease_owner = :owner")
+                        .param("id", actionId)
+                        .param("owner", owner)
+                        .update())
+                == 1;
+    }
+
+    /**
+     * Actions left applying or rolling-back whose executor's lease ran out (or that never had one):
+     * an executor stopped in the middle. Recovery claims them ({@link #claim}) and reconciles them
+     * against the cluster.
+     */
+    public List<Action> stalled() {
+        return jdbc.sql("select " + ACTION_COLUMNS + """
+                         from actions a
+                        where a.status in ('applying', 'rolling-back')
+                          and (a.lease_until is null or a.lease_until <= :now)
+                        order by a.updated_at, a.id""")
+                .param("now", timestamp(now()))
+                .query((rs, n) -> action(rs))
+                .list();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The audit chain and the outbox
+
+    /**
+     * Walks the whole audit chain, oldest first, and reports every row that was edited, deleted or
+     * inserted behind the ledger's back — each with its seq and what is wrong — and every action
+     * whose plan is not the one its first audit row recorded. Reads one consistent snapshot; others
+     * may append meanwhile.
+     *
+     * <p>What it cannot see: someone who can disable the triggers and rewrites a row together with
+     * every hash after it and the chain head. The chain needs no secret, so it proves only that
+     * nobody changed it without recomputing it; the outbox publishes every row's hash to Kafka,
+     * where a copy outside the database anchors it.
+     */
+    public AuditVerification verify() {
+        return Objects.requireNonNull(snapshot.execute(status -> AuditChain.verify(jdbc, streaming)));
+    }
+
+    /** Messages not yet published, oldest first. */
+    public List<OutboxMessage> unpublished(int limit) {
+        return jdbc.sql("""
+                        select id, action_id, audit_seq, payload::text as payload, created_at from outbox
+                        where published_at is null order by id limit :limit""")
+                .param("limit", limit)
+                .query((rs, n) -> new OutboxMessage(
+                        rs.getLong("id"),
+                        rs.getObject("action_id", UUID.class),
+                        rs.getLong("audit_seq"),
+                        LedgerJson.readObject(rs.getString("payload")),
+                        instant(rs, "created_at")))
+                .list();
+    }
+
+    /** Marks messages as published (once Kafka acknowledged them). */
+    public void markPublished(Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        inTransaction(
+                () -> jdbc.sql("update outbox set published_at = :now where id in (:ids) and published_at is null")
+                        .param("now", timestamp(now()))
+                        .param("ids", List.copyOf(ids))
+                        .update());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Rows and values
+
+    static Action action(ResultSet rs) throws SQLException {
+        Long approvalTimeout = (Long) rs.getObject("approval_timeout_us");
+        Long expireAfter = (Long) rs.getObject("expire_after_us");
+        String refusal = rs.getString("refusal");
+        String leaseOwner = rs.getString("lease_owner");
+        return new Action(
+                rs.getObject("id", UUID.class),
+                rs.getString("detection_id"),
+                rs.getString("playbook"),
+                rs.getString("stage"),
+                rs.getLong("occurrence"),
+                ActionKind.fromWireName(rs.getString("kind")).orElseThrow(),
+                new Target(rs.getString("namespace"), rs.getString("pod"), null),
+                LedgerJson.readObject(rs.getString("params")),
+                Approval.valueOf(rs.getString("approval").toUpperCase(java.util.Locale.ROOT)),
+                approvalTimeout == null ? null : Duration.of(approvalTimeout, ChronoUnit.MICROS),
+                nullableInstant(rs, "approval_deadline"),
+                OnApprovalTimeout.valueOf(rs.getString("on_approval_timeout").toUpperCase(java.util.Locale.ROOT)),
+                expireAfter == null ? null : Duration.of(expireAfter, ChronoUnit.MICROS),
+                nullableInstant(rs, "expires_at"),
+                rs.getBoolean("dry_run"),
+                ActionStatus.fromWireName(rs.getString("status")).orElseThrow(),
+                rs.getBoolean("planned"),
+                refusal == null ? null : refusal(refusal),
+                rs.getString("refusal_message"),
+                rs.getString("requested_by"),
+                rs.getString("decided_by"),
+                rs.getString("decision_reason"),
+                rs.getString("failure_reason"),
+                instant(rs, "created_at"),
+                instant(rs, "updated_at"),
+                leaseOwner == null ? null : new Action.Lease(leaseOwner, instant(rs, "lease_until")));
+    }
+
+    static AuditEntry auditEntry(ResultSet rs) throws SQLException {
+        String from = rs.getString("from_status");
+        return new AuditEntry(
+                rs.getLong("seq"),
+                rs.getObject("action_id", UUID.class),
+                instant(rs, "at"),
+                rs.getString("actor"),
+                from == null ? null : ActionStatus.fromWireName(from).orElseThrow(),
+                ActionStatus.fromWireName(rs.getString("to_status")).orElseThrow(),
+                rs.getString("reason"),
+                LedgerJson.readObject(rs.getString("details")),
+                rs.getString("prev_hash"),
+                rs.getString("hash"));
+    }
+
+    private static Refusal refusal(String wireName) {
+        for (Refusal refusal : Refusal.values()) {
+            if (refusal.wireName().equals(wireName)) {
+                return refusal;
+            }
+        }
+        throw new IllegalStateException("unknown refusal in the ledger: " + wireName);
+    }
+
+    /** SHA-256 over the canonical JSON of a plan as jsonb stored it. */
+    static String planDigest(String storedPlan) {
+        return AuditHash.sha256(AuditHash.canonicalJson(LedgerJson.readExact(storedPlan)));
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    /** A time as the ledger binds it: UTC, truncated to the microsecond (not rounded by the driver). */
+    static @Nullable OffsetDateTime timestamp(@Nullable Instant instant) {
+        return instant == null
+                ? null
+                : OffsetDateTime.ofInstant(instant.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    }
+
+    static Instant instant(ResultSet rs, String column) throws SQLException {
+        return rs.getObject(column, OffsetDateTime.class).toInstant();
+    }
+
+    static @Nullable Instant nullableInstant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
+    private static @Nullable Long micros(@Nullable Duration duration) {
+        return duration == null ? null : duration.toNanos() / 1000;
+    }
+}

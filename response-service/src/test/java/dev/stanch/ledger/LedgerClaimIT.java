@@ -1,0 +1,282 @@
+package dev.stanch.ledger;
+
+import static dev.stanch.ledger.LedgerFixtures.T0;
+import static dev.stanch.ledger.LedgerFixtures.WEB;
+import static dev.stanch.ledger.LedgerFixtures.detection;
+import static dev.stanch.ledger.LedgerFixtures.newAction;
+import static dev.stanch.ledger.LedgerFixtures.request;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.InstanceOfAssertFactories.type;
+
+import dev.stanch.playbook.ActionKind;
+import dev.stanch.playbook.Approval;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Claims and leases on a real PostgreSQL: two executors never take the same action, leases keep
+ * others out until they run out, and work falls due at its time. Each test has a database of its
+ * own, so that "nothing left" means its own actions.
+ */
+@ExtendWith(LedgerPostgresExtension.class)
+class LedgerClaimIT {
+
+    private static final Duration LEASE = Duration.ofMinutes(1);
+    private static final Set<ActionStatus> APPROVED = Set.of(ActionStatus.APPROVED);
+
+    private MutableClock clock;
+    private DataSource dataSource;
+    private Ledger ledger;
+
+    @BeforeEach
+    void database(LedgerPostgres postgres) {
+        dataSource = postgres.newDatabase();
+        clock = new MutableClock(T0);
+        ledger = new Ledger(dataSource, clock);
+        ledger.storeDetection(detection("claims", T0, WEB));
+    }
+
+    /**
+     * Two executors — two ledgers, two threads, each transaction on a connection of its own — claim
+     * and apply the same approved actions at once, round after round: every action is taken by
+     * exactly one of them.
+     */
+    @Test
+    void twoExecutorsNeverClaimTheSameAction() throws Exception {
+        Ledger first = new Ledger(dataSource, clock);
+        Ledger second = new Ledger(dataSource, clock);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 25; round++) {
+                Set<UUID> approved = new HashSet<>();
+                for (int i = 0; i < 16; i++) {
+                    approved.add(approvedAction(ledger));
+                }
+                CyclicBarrier start = new CyclicBarrier(2);
+                Future<List<UUID>> a = pool.submit(() -> drain(first, "executor-a", start));
+                Future<List<UUID>> b = pool.submit(() -> drain(second, "executor-b", start));
+                List<UUID> takenByA = a.get();
+                List<UUID> takenByB = b.get();
+
+                List<UUID> all = new ArrayList<>(takenByA);
+                all.addAll(takenByB);
+                assertThat(all).as("round %d: taken once each", round).doesNotHaveDuplicates();
+                assertThat(new HashSet<>(all))
+                        .as("round %d: none left behind", round)
+                        .isEqualTo(approved);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(ledger.claim("executor-c", APPROVED, LEASE, 100)).isEmpty();
+        assertThat(ledger.verify().intact()).isTrue();
+    }
+
+    /** Claims a few at a time until nothing is left, moving each to applying under its lease. */
+    private static List<UUID> drain(Ledger ledger, String owner, CyclicBarrier start) throws Exception {
+        start.await();
+        List<UUID> taken = new ArrayList<>();
+        while (true) {
+            List<Action> claimed = ledger.claim(owner, APPROVED, LEASE, 3);
+            if (claimed.isEmpty()) {
+                return taken;
+            }
+            for (Action action : claimed) {
+                assertThat(action.lease().owner()).isEqualTo(owner);
+                ledger.transition(
+                        Transition.of(action.id(), ActionStatus.APPROVED, ActionStatus.APPLYING, owner, "applying")
+                                .underLease(owner));
+                taken.add(action.id());
+            }
+        }
+    }
+
+    @Test
+    void aLeaseKeepsOthersOutUntilItRunsOut() {
+        UUID id = approvedAction(ledger);
+
+        List<Action> claimed = ledger.claim("executor-a", APPROVED, LEASE, 10);
+        assertThat(claimed).extracting(Action::id).containsExactly(id);
+        assertThat(claimed.getFirst().lease()).isEqualTo(new Action.Lease("executor-a", T0.plus(LEASE)));
+        assertThat(ledger.claim("executor-b", APPROVED, LEASE, 10)).isEmpty();
+
+        clock.advance(LEASE.minusNanos(1000));
+        assertThat(ledger.claim("executor-b", APPROVED, LEASE, 10))
+                .as("a microsecond before it ends")
+                .isEmpty();
+        clock.advance(Duration.ofNanos(1000));
+        assertThat(ledger.claim("executor-b", APPROVED, LEASE, 10))
+                .as("when it ends")
+                .extracting(Action::id)
+                .containsExactly(id);
+
+        // executor-a, back from a long pause, learns that it lost the action.
+        assertThat(ledger.renewLease(id, "executor-a", LEASE)).isFalse();
+        assertThatThrownBy(() -> ledger.transition(
+                        Transition.of(id, ActionStatus.APPROVED, ActionStatus.APPLYING, "executor-a", "applying")
+                                .underLease("executor-a")))
+                .asInstanceOf(type(TransitionConflict.class))
+                .satisfies(conflict -> {
+                    assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.LEASE_NOT_HELD);
+                    assertThat(conflict.getMessage())
+                            .isEqualTo("executor-a does not hold the lease on action " + id + " (executor-b does)");
+                });
+        assertThat(ledger.renewLease(id, "executor-b", Duration.ofMinutes(5))).isTrue();
+        assertThat(ledger.find(id).orElseThrow().action().lease())
+                .isEqualTo(new Action.Lease("executor-b", clock.instant().plus(Duration.ofMinutes(5))));
+    }
+
+    @Test
+    void aReleasedLeaseLetsOthersClaimAtOnce() {
+        UUID id = approvedAction(ledger);
+        ledger.claim("executor-a", APPROVED, LEASE, 10);
+
+        assertThat(ledger.releaseLease(id, "executor-b")).isFalse();
+        assertThat(ledger.releaseLease(id, "executor-a")).isTrue();
+
+        assertThat(ledger.claim("executor-b", APPROVED, LEASE, 10))
+                .extracting(Action::id)
+                .containsExactly(id);
+    }
+
+    @Test
+    void theLeaseLastsWhileTheExecutorWorksAndEndsWhenItIsDone() {
+        UUID id = approvedAction(ledger);
+        ledger.claim("executor-a", APPROVED, LEASE, 10);
+
+        Action applying = ledger.transition(
+                        Transition.of(id, ActionStatus.APPROVED, ActionStatus.APPLYING, "executor-a", "applying")
+                                .underLease("executor-a"))
+                .action();
+        assertThat(applying.lease()).isEqualTo(new Action.Lease("executor-a", T0.plus(LEASE)));
+
+        Action applied = ledger.transition(
+                        Transition.of(id, ActionStatus.APPLYING, ActionStatus.APPLIED, "executor-a", "in effect")
+                                .underLease("executor-a"))
+                .action();
+        assertThat(applied.lease()).isNull();
+    }
+
+    @Test
+    void approvalsFallDueAtTheirDeadlineAndOnlyWithOne() {
+        Set<ActionStatus> pending = Set.of(ActionStatus.PENDING_APPROVAL);
+        UUID timed = pendingAction(Duration.ofMinutes(15));
+        pendingAction(null); // waits for a person, however long
+
+        clock.advance(Duration.ofMinutes(15).minusNanos(1000));
+        assertThat(ledger.claim("approvals", pending, LEASE, 10)).isEmpty();
+        clock.advance(Duration.ofNanos(1000));
+        assertThat(ledger.claim("approvals", pending, LEASE, 10))
+                .extracting(Action::id)
+                .containsExactly(timed);
+
+        clock.advance(Duration.ofDays(365));
+        assertThat(ledger.claim("approvals", pending, LEASE, 10))
+                .as("a year later the lease ran out, but the one without a deadline never falls due")
+                .extracting(Action::id)
+                .containsExactly(timed);
+    }
+
+    @Test
+    void appliedActionsFallDueAtTheirExpiryAndOnlyWithOne() {
+        Set<ActionStatus> applied = Set.of(ActionStatus.APPLIED);
+        UUID expiring = appliedAction(Duration.ofHours(4));
+        appliedAction(null); // kept until someone rolls it back
+
+        clock.advance(Duration.ofHours(4).minusNanos(1000));
+        assertThat(ledger.claim("expiry", applied, LEASE, 10)).isEmpty();
+        clock.advance(Duration.ofNanos(1000));
+        assertThat(ledger.claim("expiry", applied, LEASE, 10))
+                .extracting(Action::id)
+                .containsExactly(expiring);
+    }
+
+    @Test
+    void workLeftInProgressByAnExecutorThatStoppedIsFoundAndTakenOver() {
+        UUID crashed = approvedAction(ledger);
+        UUID working = approvedAction(ledger);
+        for (Action action : ledger.claim("executor-a", APPROVED, LEASE, 10)) {
+            ledger.transition(
+                    Transition.of(action.id(), ActionStatus.APPROVED, ActionStatus.APPLYING, "executor-a", "applying")
+                            .underLease("executor-a"));
+        }
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(ledger.renewLease(working, "executor-a", LEASE)).isTrue();
+        assertThat(ledger.stalled()).as("both leases still run").isEmpty();
+
+        clock.advance(Duration.ofSeconds(30)); // executor-a stopped renewing crashed's lease
+        assertThat(ledger.stalled()).extracting(Action::id).containsExactly(crashed);
+
+        Set<ActionStatus> inProgress = Set.of(ActionStatus.APPLYING, ActionStatus.ROLLING_BACK);
+        List<Action> recovered = ledger.claim("executor-b", inProgress, LEASE, 10);
+        assertThat(recovered).extracting(Action::id).containsExactly(crashed);
+        assertThat(ledger.stalled()).isEmpty();
+        Action failed = ledger.transition(Transition.of(
+                                crashed,
+                                ActionStatus.APPLYING,
+                                ActionStatus.FAILED,
+                                "executor-b",
+                                "recovered after a crash: the policy was never created")
+                        .underLease("executor-b"))
+                .action();
+        assertThat(failed.status()).isEqualTo(ActionStatus.FAILED);
+        assertThat(failed.lease()).isNull();
+    }
+
+    @Test
+    void aClaimNeedsStatusesALeaseAndALimit() {
+        assertThatThrownBy(() -> ledger.claim("x", Set.of(), LEASE, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ledger.claim("x", APPROVED, Duration.ZERO, 1))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ledger.claim("x", APPROVED, LEASE, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ledger.claim(" ", APPROVED, LEASE, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(JdbcClient.create(dataSource)
+                        .sql("select count(*) from actions")
+                        .query(Long.class)
+                        .single())
+                .isZero();
+    }
+
+    private static UUID approvedAction(Ledger ledger) {
+        UUID id = ledger.createAction(newAction("claims", request())).id();
+        ledger.transition(Transition.of(id, ActionStatus.PLANNED, ActionStatus.APPROVED, "stanch:guardrails", "auto"));
+        return id;
+    }
+
+    private UUID pendingAction(Duration approvalTimeout) {
+        UUID id = ledger.createAction(newAction(
+                        "claims",
+                        request(ActionKind.QUARANTINE_POD, WEB, Approval.REQUIRED, approvalTimeout, null, false)))
+                .id();
+        ledger.transition(Transition.of(
+                id, ActionStatus.PLANNED, ActionStatus.PENDING_APPROVAL, "stanch:guardrails", "approval required"));
+        return id;
+    }
+
+    private UUID appliedAction(Duration expireAfter) {
+        UUID id = ledger.createAction(newAction(
+                        "claims", request(ActionKind.QUARANTINE_POD, WEB, Approval.AUTO, null, expireAfter, false)))
+                .id();
+        for (var move : List.of(
+                List.of(ActionStatus.PLANNED, ActionStatus.APPROVED),
+                List.of(ActionStatus.APPROVED, ActionStatus.APPLYING),
+                List.of(ActionStatus.APPLYING, ActionStatus.APPLIED))) {
+            ledger.transition(Transition.of(id, move.get(0), move.get(1), "stanch:executor", "on"));
+        }
+        return id;
+    }
+}
