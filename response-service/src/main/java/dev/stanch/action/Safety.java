@@ -26,7 +26,8 @@ public record Safety(
         Objects.requireNonNull(ownNamespace, "ownNamespace");
         ownPodLabels = Map.copyOf(ownPodLabels);
         if (ownPodLabels.isEmpty()) {
-            throw new IllegalArgumentException("Stanch's own pods need at least one label to be recognized by");
+            throw new IllegalArgumentException(
+                    "ownPodLabels is empty: Stanch's own pods need at least one label to be recognized by");
         }
         if (!(maxQuarantineShare > 0 && maxQuarantineShare <= 1)) {
             throw new IllegalArgumentException("maxQuarantineShare must be in (0, 1]: " + maxQuarantineShare);
