@@ -31,10 +31,11 @@ class ArchitectureTest {
             "action", Set.of("detection", "playbook", "netpol"),
             "kubernetes", Set.of("action", "detection", "playbook", "netpol"),
             "cli", Set.of("detection", "playbook", "netpol"),
+            "guardrail", Set.of("action", "detection", "playbook"),
             "ledger", Set.of("action", "detection", "playbook"));
 
     /** Plain Java: records, sealed types, no framework. */
-    private static final List<String> CORE = List.of("detection", "playbook", "netpol", "action");
+    private static final List<String> CORE = List.of("detection", "playbook", "netpol", "action", "guardrail");
 
     private static JavaClasses classes;
 
@@ -93,8 +94,8 @@ class ArchitectureTest {
                 .dependOnClassesThat()
                 .resideInAnyPackage(
                         "org.springframework..", "io.fabric8.kubernetes.client", "io.fabric8.kubernetes.client.dsl..")
-                .because("the core (playbooks, planning, the NetworkPolicy engine) is plain Java: model classes"
-                        + " and parsing utilities, but no Spring and no API calls")
+                .because("the core (playbooks, planning, guardrails, the NetworkPolicy engine) is plain Java:"
+                        + " model classes and parsing utilities, but no Spring and no API calls")
                 .check(classes);
     }
 
