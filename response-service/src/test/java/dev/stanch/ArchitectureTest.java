@@ -32,7 +32,9 @@ class ArchitectureTest {
             "kubernetes", Set.of("action", "detection", "playbook", "netpol"),
             "cli", Set.of("detection", "playbook", "netpol"),
             "guardrail", Set.of("action", "detection", "playbook"),
-            "ledger", Set.of("action", "detection", "playbook"));
+            // The ledger records the guardrails' decisions (and will answer their Activity queries):
+            // it depends on guardrail, never the reverse.
+            "ledger", Set.of("action", "detection", "guardrail", "playbook"));
 
     /** Plain Java: records, sealed types, no framework. */
     private static final List<String> CORE = List.of("detection", "playbook", "netpol", "action", "guardrail");

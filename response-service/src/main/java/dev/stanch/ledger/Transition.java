@@ -1,5 +1,7 @@
 package dev.stanch.ledger;
 
+import dev.stanch.guardrail.Admit;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -36,6 +38,35 @@ public record Transition(
 
     public static Transition of(UUID actionId, ActionStatus from, ActionStatus to, String actor, String reason) {
         return new Transition(actionId, from, to, actor, reason, Map.of(), null);
+    }
+
+    /**
+     * The move a guardrails' decision makes: a planned action to blocked, dry-run, pending approval
+     * or approved — the one place where a decision becomes a status. The audit row keeps the reason,
+     * and in its details the rule that blocked, or the approval deadline and what happens at it.
+     *
+     * @param actionId the planned action
+     * @param actor who applied the guardrails (the Stanch component)
+     * @param admit the decision
+     */
+    public static Transition admitted(UUID actionId, String actor, Admit admit) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        ActionStatus to = switch (admit) {
+            case Admit.Approved approved -> ActionStatus.APPROVED;
+            case Admit.PendingApproval pending -> {
+                if (pending.deadline() != null) {
+                    details.put("approvalDeadline", pending.deadline().toString());
+                }
+                details.put("onApprovalTimeout", pending.onTimeout().wireName());
+                yield ActionStatus.PENDING_APPROVAL;
+            }
+            case Admit.DryRun dryRun -> ActionStatus.DRY_RUN;
+            case Admit.Blocked blocked -> {
+                details.put("guardrail", blocked.rule().wireName());
+                yield ActionStatus.BLOCKED;
+            }
+        };
+        return new Transition(actionId, ActionStatus.PLANNED, to, actor, admit.reason(), details, null);
     }
 
     public Transition withDetails(Map<String, Object> details) {

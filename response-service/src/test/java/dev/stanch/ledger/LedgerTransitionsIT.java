@@ -19,6 +19,10 @@ import dev.stanch.action.Planning;
 import dev.stanch.action.Refusal;
 import dev.stanch.action.Safety;
 import dev.stanch.action.ServerInfo;
+import dev.stanch.guardrail.Activity;
+import dev.stanch.guardrail.Gate;
+import dev.stanch.guardrail.Guardrails;
+import dev.stanch.guardrail.Pause;
 import dev.stanch.playbook.ActionKind;
 import dev.stanch.playbook.ActionRequest;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -31,6 +35,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -211,6 +216,64 @@ class LedgerTransitionsIT {
                         "applying → applied",
                         "applied → rolling-back",
                         "rolling-back → failed");
+    }
+
+    @Test
+    void aGuardrailDecisionIsRecordedWithItsReasonAndTheSameDeadline() {
+        Gate gate = new Gate(Guardrails.defaults());
+        Activity quiet = new Activity() {
+            @Override
+            public long startedSince(Instant since) {
+                return 0;
+            }
+
+            @Override
+            public long startedSince(Instant since, String namespace) {
+                return 0;
+            }
+
+            @Override
+            public long active() {
+                return 0;
+            }
+
+            @Override
+            public Optional<Pause> pause() {
+                return Optional.empty();
+            }
+        };
+        NewAction pending = newAction(DETECTION, request());
+        UUID pendingId = ledger.createAction(pending).id();
+        NewAction refused =
+                new NewAction(Ledger.newActionId(), DETECTION, request(), LedgerFixtures.refused(), REQUESTER);
+        UUID refusedId = ledger.createAction(refused).id();
+
+        Transitioned waiting = ledger.transition(Transition.admitted(
+                pendingId,
+                "stanch:guardrails",
+                gate.admit(pending.request(), pending.planning(), quiet, clock.instant())));
+        Transitioned blocked = ledger.transition(Transition.admitted(
+                refusedId,
+                "stanch:guardrails",
+                gate.admit(refused.request(), refused.planning(), quiet, clock.instant())));
+
+        assertThat(waiting.action().status()).isEqualTo(ActionStatus.PENDING_APPROVAL);
+        assertThat(waiting.action().approvalDeadline())
+                .isEqualTo(clock.instant().plus(Duration.ofMinutes(15)));
+        assertThat(waiting.entry().reason())
+                .isEqualTo("waiting for approval, as stage stage-quarantine-pod of playbook outbound-c2 requires,"
+                        + " until " + waiting.action().approvalDeadline() + " (approvalTimeout 15m); then rejected"
+                        + " (onApprovalTimeout: reject)");
+        assertThat(waiting.entry().details())
+                .isEqualTo(Map.of(
+                        "approvalDeadline",
+                        waiting.action().approvalDeadline().toString(),
+                        "onApprovalTimeout",
+                        "reject"));
+        assertThat(blocked.action().status()).isEqualTo(ActionStatus.BLOCKED);
+        assertThat(blocked.entry().reason())
+                .isEqualTo("the planner refused (protected): namespace kube-system is protected");
+        assertThat(blocked.entry().details()).isEqualTo(Map.of("guardrail", "refused"));
     }
 
     // ------------------------------------------------------------------ refused moves
