@@ -405,6 +405,7 @@ class LedgerTransitionsIT {
                 List.of(),
                 List.of(),
                 List.of(),
+                List.of(),
                 List.of());
         Planning planning = ActionType.of(ActionKind.QUARANTINE_POD)
                 .plan(new PlanInput(id.toString(), request, Safety.defaults()), cluster);
