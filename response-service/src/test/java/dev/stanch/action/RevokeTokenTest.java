@@ -278,7 +278,7 @@ class RevokeTokenTest {
     }
 
     static final Map<String, Object> KEEP = Map.of(RevokeToken.ROTATE, false);
-    private static final Map<String, Object> ROTATE = Map.of(RevokeToken.ROTATE, true);
+    static final Map<String, Object> ROTATE = Map.of(RevokeToken.ROTATE, true);
 
     private ActionPlan plan(ClusterSnapshot cluster, Map<String, Object> params) {
         Planning planning = revoke.plan(input("web-1", params), cluster);
