@@ -25,7 +25,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.yaml.snakeyaml.Yaml;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The plan document: what it looks like, that it gives back the plan, and the errors a malformed one gets. */
+/**
+ * The plan document: what it looks like, that it gives back the plan, and the errors a malformed one
+ * gets. Every plan that BlockConnectionTest, RevokeTokenTest and QuarantinePodTest make goes through
+ * {@link #assertLossless} too.
+ */
 class PlanDocumentTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -311,7 +315,7 @@ class PlanDocumentTest {
         }
     }
 
-    /** So that a new type of step is read back as soon as a fixture plans it. */
+    /** So that the planner tests, which check every plan they make, read back every type of step. */
     @Test
     void theFixturePlansHoldEveryTypeOfStep() {
         Set<Class<?>> types = fixturePlans().stream()
