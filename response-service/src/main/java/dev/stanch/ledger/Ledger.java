@@ -1,5 +1,6 @@
 package dev.stanch.ledger;
 
+import dev.stanch.action.ActionPlan;
 import dev.stanch.action.PlanDocument;
 import dev.stanch.action.Planning;
 import dev.stanch.action.Refusal;
@@ -479,6 +480,30 @@ public final class Ledger {
                     .list();
             return new ActionDetail(row.get().action(), row.get().plan(), trail);
         }));
+    }
+
+    /**
+     * The plan of an action as the ledger recorded it, read back into the {@link ActionPlan} that was
+     * planned: what an executor applies, verifies and rolls back — after a restart, or on another
+     * instance — with nothing but the ledger. Empty when the planner refused.
+     *
+     * @throws ActionNotFound when there is no such action
+     * @throws IllegalStateException when the stored plan cannot be read (its message names the field)
+     */
+    public Optional<ActionPlan> plan(UUID id) {
+        Optional<String> stored = jdbc.sql("select plan::text as plan from actions where id = :id")
+                .param("id", id)
+                .query((rs, n) -> Optional.ofNullable(rs.getString("plan")))
+                .optional()
+                .orElseThrow(() -> new ActionNotFound(id));
+        return stored.map(plan -> {
+            try {
+                return PlanDocument.read(LedgerJson.readObject(plan));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(
+                        "the plan of action " + id + " in the ledger is unreadable: " + e.getMessage(), e);
+            }
+        });
     }
 
     /** One page of actions, newest first (by creation time, then id). */

@@ -19,18 +19,18 @@ class ActionDocsTest {
 
     @Test
     void blockConnectionExample() throws IOException {
-        ActionPlan plan = BlockConnectionTest.planned(BlockConnection.INSTANCE.plan(
+        ActionPlan plan = BlockConnectionTest.planned(
                 BlockConnectionTest.block("0b5e7c1d", "shop/web-1", "egress", "203.0.113.7", 4444, "port"),
-                BlockConnectionTest.shop(ServerInfo.of(1, 30))));
+                BlockConnectionTest.shop(ServerInfo.of(1, 30)));
         checkExample("block-connection", PlanDocument.yaml(plan));
     }
 
     /** A policy already lets web reach every address, so only Cilium's deny can cut the flow. */
     @Test
     void blockConnectionCiliumExample() throws IOException {
-        ActionPlan plan = BlockConnectionTest.planned(BlockConnection.INSTANCE.plan(
+        ActionPlan plan = BlockConnectionTest.planned(
                 BlockConnectionTest.block("4d2a9e61", "shop/web-1", "egress", "203.0.113.7", 4444, "port"),
-                BlockConnectionTest.shop(BlockConnectionTest.V1_30_CILIUM, BlockConnectionTest.webEgressEverywhere())));
+                BlockConnectionTest.shop(BlockConnectionTest.V1_30_CILIUM, BlockConnectionTest.webEgressEverywhere()));
         checkExample("block-connection-cilium", PlanDocument.yaml(plan));
     }
 

@@ -153,6 +153,13 @@ class BlockConnectionTest {
         return ((Planning.Planned) planning).plan();
     }
 
+    /** The block's plan, which — as every plan of this test — survives the ledger's document. */
+    static ActionPlan planned(PlanInput input, ClusterSnapshot cluster) {
+        ActionPlan plan = planned(BlockConnection.INSTANCE.plan(input, cluster));
+        PlanDocumentTest.assertLossless(plan, cluster);
+        return plan;
+    }
+
     static Planning.Refused refused(Planning planning) {
         assertThat(planning).isInstanceOf(Planning.Refused.class);
         return (Planning.Refused) planning;
@@ -178,8 +185,7 @@ class BlockConnectionTest {
     @Test
     void cutsAnExternalAddressOfOnePodAndNothingElse() {
         ClusterSnapshot before = shop(V1_20);
-        ActionPlan plan =
-                planned(BlockConnection.INSTANCE.plan(block("a1", "shop/web-1", "egress", C2, 4444, "port"), before));
+        ActionPlan plan = planned(block("a1", "shop/web-1", "egress", C2, 4444, "port"), before);
 
         assertThat(plan.params()).containsEntry("granularity", "address").containsEntry("policy", "NetworkPolicy");
         assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).contains("no NetworkPolicy endPort (1.25+)"));
@@ -239,8 +245,7 @@ class BlockConnectionTest {
     @Test
     void cutsOnlyThePortWhereTheServerHasEndPort() {
         ClusterSnapshot before = shop(V1_30);
-        ActionPlan plan =
-                planned(BlockConnection.INSTANCE.plan(block("a2", "shop/web-1", "egress", C2, 4444, "port"), before));
+        ActionPlan plan = planned(block("a2", "shop/web-1", "egress", C2, 4444, "port"), before);
 
         assertThat(plan.params()).containsEntry("granularity", "port");
         NetworkPolicy policy = (NetworkPolicy) ((Step.Create) plan.steps().get(1)).manifest();
@@ -271,8 +276,7 @@ class BlockConnectionTest {
     @Test
     void aPodPeerGetsALabelSoThatOnlyItIsLeftOut() {
         ClusterSnapshot before = shop(V1_20);
-        ActionPlan plan = planned(BlockConnection.INSTANCE.plan(
-                block("a3", "shop/web-1", "egress", "10.0.0.20", 5432, "address"), before));
+        ActionPlan plan = planned(block("a3", "shop/web-1", "egress", "10.0.0.20", 5432, "address"), before);
 
         assertThat(plan.params()).containsEntry("peerPod", "shop/db-0");
         assertThat(plan.steps()).map(Step::describe).contains("relabel Pod shop/db-0: +label peer.stanch.dev/a3=true");
@@ -293,8 +297,7 @@ class BlockConnectionTest {
     @Test
     void cutsIngressFromOnePeer() {
         ClusterSnapshot before = shop(V1_20);
-        ActionPlan plan = planned(BlockConnection.INSTANCE.plan(
-                block("a4", "shop/db-0", "ingress", "10.0.0.11", 5432, "address"), before));
+        ActionPlan plan = planned(block("a4", "shop/db-0", "ingress", "10.0.0.11", 5432, "address"), before);
 
         NetworkPolicy policy = (NetworkPolicy) ((Step.Create) plan.steps().get(2)).manifest();
         assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
@@ -312,11 +315,9 @@ class BlockConnectionTest {
     @Test
     void blocksOnOnePodCoexistAndRollBackAlone() {
         ClusterSnapshot start = shop(V1_20);
-        ActionPlan first =
-                planned(BlockConnection.INSTANCE.plan(block("b1", "shop/web-1", "egress", C2, 4444, "address"), start));
+        ActionPlan first = planned(block("b1", "shop/web-1", "egress", C2, 4444, "address"), start);
         ClusterSnapshot one = ClusterSimulator.apply(start, first.steps());
-        ActionPlan second = planned(
-                BlockConnection.INSTANCE.plan(block("b2", "shop/web-1", "egress", "198.51.100.9", 22, "address"), one));
+        ActionPlan second = planned(block("b2", "shop/web-1", "egress", "198.51.100.9", 22, "address"), one);
         assertThat(second.preImages())
                 .extracting(o -> o.getMetadata().getName())
                 .contains("stanch-block-b1");
@@ -391,8 +392,7 @@ class BlockConnectionTest {
                 .endSpec()
                 .build();
         ClusterSnapshot before = shop(V1_30_ANP, allowAll);
-        ActionPlan plan =
-                planned(BlockConnection.INSTANCE.plan(block("d1", "shop/web-1", "egress", C2, 4444, "port"), before));
+        ActionPlan plan = planned(block("d1", "shop/web-1", "egress", C2, 4444, "port"), before);
 
         assertThat(plan.params()).containsEntry("policy", "AdminNetworkPolicy").containsEntry("granularity", "port");
         GenericKubernetesResource anp =
@@ -484,8 +484,7 @@ class BlockConnectionTest {
     @Test
     void anAdminAllowShadowsANetworkPolicyAndIsOvertakenByAHigherPriorityDeny() {
         ClusterSnapshot before = shop(V1_30_ANP, adminAllow("platform-egress", 20));
-        ActionPlan plan =
-                planned(BlockConnection.INSTANCE.plan(block("g1", "shop/web-1", "egress", C2, 4444, "port"), before));
+        ActionPlan plan = planned(block("g1", "shop/web-1", "egress", C2, 4444, "port"), before);
 
         assertThat(plan.params()).containsEntry("policy", "AdminNetworkPolicy");
         assertThat(plan.warnings())
@@ -515,8 +514,7 @@ class BlockConnectionTest {
     @Test
     void refusesAnActionIdWhosePolicyNameIsTaken() {
         ClusterSnapshot cluster = shop(V1_20);
-        ActionPlan plan =
-                planned(BlockConnection.INSTANCE.plan(block("h1", "shop/web-1", "egress", C2, 4444, "port"), cluster));
+        ActionPlan plan = planned(block("h1", "shop/web-1", "egress", C2, 4444, "port"), cluster);
         ClusterSnapshot after = ClusterSimulator.apply(cluster, plan.steps());
         Planning.Refused refused =
                 refused(BlockConnection.INSTANCE.plan(block("h1", "shop/web-2", "egress", C2, 4444, "port"), after));
@@ -530,8 +528,7 @@ class BlockConnectionTest {
         ClusterSnapshot before = shop(
                 ServerInfo.of(1, 33, ServerInfo.CLUSTER_NETWORK_POLICY, ServerInfo.ADMIN_NETWORK_POLICY),
                 adminAllow("platform-egress", 20));
-        ActionPlan plan =
-                planned(BlockConnection.INSTANCE.plan(block("k1", "shop/web-1", "egress", C2, 4444, "port"), before));
+        ActionPlan plan = planned(block("k1", "shop/web-1", "egress", C2, 4444, "port"), before);
 
         assertThat(plan.params()).containsEntry("policy", "ClusterNetworkPolicy");
         GenericKubernetesResource cnp =
@@ -574,8 +571,7 @@ class BlockConnectionTest {
                 List.of(),
                 List.of(),
                 List.of());
-        ActionPlan plan = planned(BlockConnection.INSTANCE.plan(
-                block("m1", "shop/web-1", "egress", "10.0.0.20", 5432, "address"), terminating));
+        ActionPlan plan = planned(block("m1", "shop/web-1", "egress", "10.0.0.20", 5432, "address"), terminating);
         assertThat(plan.params()).containsEntry("peerPod", "shop/db-0");
 
         List<Pod> withTwin = new java.util.ArrayList<>(cluster.pods());
@@ -632,8 +628,7 @@ class BlockConnectionTest {
     @Test
     void deniesWithACiliumNetworkPolicyWhereOnlyCiliumCanDeny() {
         ClusterSnapshot before = shop(V1_30_CILIUM, webEgressEverywhere());
-        ActionPlan plan =
-                planned(BlockConnection.INSTANCE.plan(block("n1", "shop/web-1", "egress", C2, 4444, "port"), before));
+        ActionPlan plan = planned(block("n1", "shop/web-1", "egress", C2, 4444, "port"), before);
 
         assertThat(plan.params()).containsEntry("policy", "CiliumNetworkPolicy").containsEntry("granularity", "port");
         assertThat(plan.summary())
@@ -717,8 +712,7 @@ class BlockConnectionTest {
                 .endSpec()
                 .build();
         ClusterSnapshot before = shop(V1_30_CILIUM, webToOther);
-        ActionPlan plan = planned(BlockConnection.INSTANCE.plan(
-                block("n2", "shop/web-1", "egress", "10.0.1.5", 8080, "address"), before));
+        ActionPlan plan = planned(block("n2", "shop/web-1", "egress", "10.0.1.5", 8080, "address"), before);
 
         assertThat(plan.params())
                 .containsEntry("policy", "CiliumNetworkPolicy")
@@ -781,7 +775,7 @@ class BlockConnectionTest {
         assertThat(onAnp.message()).endsWith("; and an admin-tier policy cannot name an external source for ingress");
 
         ClusterSnapshot before = shop(V1_30_CILIUM, dbIngressFromEverywhere());
-        ActionPlan plan = planned(BlockConnection.INSTANCE.plan(ingress, before));
+        ActionPlan plan = planned(ingress, before);
         assertThat(plan.params()).containsEntry("policy", "CiliumNetworkPolicy");
         assertThat(yaml(((Step.Create) plan.steps().get(1)).manifest())).contains("""
                   ingressDeny:
@@ -807,8 +801,7 @@ class BlockConnectionTest {
 
         // Where the cluster serves both, what the admin tier cannot name falls to Cilium.
         ServerInfo both = cilium(30, ServerInfo.ADMIN_NETWORK_POLICY);
-        assertThat(planned(BlockConnection.INSTANCE.plan(ingress, shop(both, dbIngressFromEverywhere())))
-                        .params())
+        assertThat(planned(ingress, shop(both, dbIngressFromEverywhere())).params())
                 .containsEntry("policy", "CiliumNetworkPolicy");
     }
 
@@ -837,8 +830,7 @@ class BlockConnectionTest {
         // "everything but the flow" would seem perfect, yet web-1 is isolated to the world and such a
         // policy would open the cluster to it.
         ClusterSnapshot before = shop(V1_30_CILIUM, ciliumWebToWorld());
-        ActionPlan plan =
-                planned(BlockConnection.INSTANCE.plan(block("n7", "shop/web-1", "egress", C2, 4444, "port"), before));
+        ActionPlan plan = planned(block("n7", "shop/web-1", "egress", C2, 4444, "port"), before);
         assertThat(plan.params()).containsEntry("policy", "CiliumNetworkPolicy");
         assertThat(plan.warnings())
                 .contains("a NetworkPolicy would not cut the flow (CiliumNetworkPolicy shop/web-to-world selects the"
@@ -875,8 +867,8 @@ class BlockConnectionTest {
         // Cilium implements no AdminNetworkPolicy, and ClusterNetworkPolicy only from 1.20 where enabled.
         for (ServerInfo server :
                 List.of(cilium(30, ServerInfo.ADMIN_NETWORK_POLICY), cilium(33, ServerInfo.CLUSTER_NETWORK_POLICY))) {
-            ActionPlan plan = planned(BlockConnection.INSTANCE.plan(
-                    block("n5", "shop/web-1", "egress", C2, 4444, "port"), shop(server, webEgressEverywhere())));
+            ActionPlan plan =
+                    planned(block("n5", "shop/web-1", "egress", C2, 4444, "port"), shop(server, webEgressEverywhere()));
             assertThat(plan.params()).containsEntry("policy", "CiliumNetworkPolicy");
         }
     }

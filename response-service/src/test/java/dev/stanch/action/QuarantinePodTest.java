@@ -384,8 +384,7 @@ class QuarantinePodTest {
 
     @Test
     void oneOfTwoReadyReplicasMayBeQuarantined() {
-        assertThat(QuarantinePod.INSTANCE.plan(input("q1", WEB_A, false), Fixture.cluster(OLD_SERVER)))
-                .isInstanceOf(Planning.Planned.class);
+        planned(input("q1", WEB_A, false), Fixture.cluster(OLD_SERVER));
     }
 
     @Test
@@ -416,8 +415,7 @@ class QuarantinePodTest {
                         "quarantining pod shop/web-7d9f-aaaaa would put 1 of the 1 ready pods of ReplicaSet"
                                 + " shop/web-7d9f in quarantine; at most 0 may be (maxQuarantineShare 0.5)"));
         // The replica that is not ready takes nothing away from what serves: it may always go.
-        assertThat(QuarantinePod.INSTANCE.plan(input("q1", WEB_B, false), cluster))
-                .isInstanceOf(Planning.Planned.class);
+        planned(input("q1", WEB_B, false), cluster);
     }
 
     @Test
@@ -454,12 +452,8 @@ class QuarantinePodTest {
         PlanInput input = new PlanInput("q1", input("q1", "web-7d9f-28", false).request(), safety);
         PlanInput next = new PlanInput("q2", input("q2", "web-7d9f-29", false).request(), safety);
 
-        assertThat(QuarantinePod.INSTANCE.plan(input, cluster)).isInstanceOf(Planning.Planned.class);
-        ClusterSnapshot after = ClusterSimulator.apply(
-                cluster,
-                ((Planning.Planned) QuarantinePod.INSTANCE.plan(input, cluster))
-                        .plan()
-                        .steps());
+        ClusterSnapshot after =
+                ClusterSimulator.apply(cluster, planned(input, cluster).steps());
         assertThat(QuarantinePod.INSTANCE.plan(next, after))
                 .isEqualTo(new Planning.Refused(
                         Refusal.LIMIT,
@@ -710,10 +704,13 @@ class QuarantinePodTest {
 
     // ------------------------------------------------------------------ helpers
 
+    /** The plan, which — as every plan of this test — survives the ledger's document. */
     private static ActionPlan planned(PlanInput input, ClusterSnapshot cluster) {
         Planning planning = QuarantinePod.INSTANCE.plan(input, cluster);
         assertThat(planning).isInstanceOf(Planning.Planned.class);
-        return ((Planning.Planned) planning).plan();
+        ActionPlan plan = ((Planning.Planned) planning).plan();
+        PlanDocumentTest.assertLossless(plan, cluster);
+        return plan;
     }
 
     static PlanInput input(String actionId, String pod, boolean detach) {

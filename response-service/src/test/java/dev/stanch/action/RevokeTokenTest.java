@@ -278,12 +278,19 @@ class RevokeTokenTest {
     }
 
     static final Map<String, Object> KEEP = Map.of(RevokeToken.ROTATE, false);
-    private static final Map<String, Object> ROTATE = Map.of(RevokeToken.ROTATE, true);
+    static final Map<String, Object> ROTATE = Map.of(RevokeToken.ROTATE, true);
 
     private ActionPlan plan(ClusterSnapshot cluster, Map<String, Object> params) {
-        Planning planning = revoke.plan(input("web-1", params), cluster);
+        return planned(input("web-1", params), cluster);
+    }
+
+    /** The plan, which — as every plan of this test — survives the ledger's document. */
+    private ActionPlan planned(PlanInput input, ClusterSnapshot cluster) {
+        Planning planning = revoke.plan(input, cluster);
         assertThat(planning).isInstanceOf(Planning.Planned.class);
-        return ((Planning.Planned) planning).plan();
+        ActionPlan plan = ((Planning.Planned) planning).plan();
+        PlanDocumentTest.assertLossless(plan, cluster);
+        return plan;
     }
 
     private static <T extends Step> List<T> steps(List<Step> steps, Class<T> type) {
@@ -662,7 +669,7 @@ class RevokeTokenTest {
 
         @Test
         void warnsThatTheControllerRecreatesADefaultAccountBare() {
-            ActionPlan plan = ((Planning.Planned) revoke.plan(input("db-0", ROTATE), cluster(V1_29))).plan();
+            ActionPlan plan = planned(input("db-0", ROTATE), cluster(V1_29));
 
             assertThat(plan.steps()).singleElement().isInstanceOf(Step.RecreateServiceAccount.class);
             assertThat(plan.warnings())
@@ -674,16 +681,13 @@ class RevokeTokenTest {
 
         @Test
         void aloneIsAPlanEvenWhenNothingElseIsLeft() {
-            Planning planning =
-                    revoke.plan(input("lonely-0", ROTATE), withPod(cluster(V1_29), pod("lonely-0", "lonely")));
+            ActionPlan plan = planned(input("lonely-0", ROTATE), withPod(cluster(V1_29), pod("lonely-0", "lonely")));
 
-            assertThat(planning).isInstanceOfSatisfying(Planning.Planned.class, p -> {
-                assertThat(p.plan().steps()).singleElement().isInstanceOf(Step.RecreateServiceAccount.class);
-                assertThat(p.plan().undo()).isEmpty();
-                assertThat(p.plan().summary())
-                        .isEqualTo("Revoke the credentials of ServiceAccount shop/lonely (pod shop/lonely-0): recreate"
-                                + " it so that every token bound to its uid fails.");
-            });
+            assertThat(plan.steps()).singleElement().isInstanceOf(Step.RecreateServiceAccount.class);
+            assertThat(plan.undo()).isEmpty();
+            assertThat(plan.summary())
+                    .isEqualTo("Revoke the credentials of ServiceAccount shop/lonely (pod shop/lonely-0): recreate"
+                            + " it so that every token bound to its uid fails.");
         }
     }
 
@@ -721,16 +725,12 @@ class RevokeTokenTest {
                     cluster(V1_29),
                     roleBinding("shop", "default-reader", "Role", "reader", serviceAccount("shop", "default")));
 
-            Planning planning = revoke.plan(input("db-0", KEEP), cluster);
+            ActionPlan plan = planned(input("db-0", KEEP), cluster);
 
-            assertThat(planning)
-                    .isInstanceOfSatisfying(
-                            Planning.Planned.class,
-                            p -> assertThat(p.plan().warnings().getFirst())
-                                    .isEqualTo(
-                                            "CAUTION: ServiceAccount shop/default is the namespace's default account: every pod of"
-                                                    + " shop that names no account runs as it, and so will every such pod created later. 1"
-                                                    + " other pod of shop uses it and loses its permissions too: cache-0."));
+            assertThat(plan.warnings().getFirst())
+                    .isEqualTo("CAUTION: ServiceAccount shop/default is the namespace's default account: every pod of"
+                            + " shop that names no account runs as it, and so will every such pod created later. 1"
+                            + " other pod of shop uses it and loses its permissions too: cache-0.");
         }
 
         @Test
@@ -739,12 +739,9 @@ class RevokeTokenTest {
                     withPod(cluster(V1_29), pod("lonely-0", "lonely")),
                     roleBinding("shop", "lonely", "Role", "reader", serviceAccount("shop", "lonely")));
 
-            Planning planning = revoke.plan(input("lonely-0", KEEP), cluster);
+            ActionPlan plan = planned(input("lonely-0", KEEP), cluster);
 
-            assertThat(planning)
-                    .isInstanceOfSatisfying(
-                            Planning.Planned.class,
-                            p -> assertThat(p.plan().warnings()).noneMatch(w -> w.contains("other pod")));
+            assertThat(plan.warnings()).noneMatch(w -> w.contains("other pod"));
         }
     }
 
@@ -776,13 +773,9 @@ class RevokeTokenTest {
                 .endSpec()
                 .build();
 
-        Planning planning = revoke.plan(input("legacy-0", KEEP), withPod(cluster(V1_29), legacy));
+        ActionPlan plan = planned(input("legacy-0", KEEP), withPod(cluster(V1_29), legacy));
 
-        assertThat(planning)
-                .isInstanceOfSatisfying(
-                        Planning.Planned.class,
-                        p -> assertThat(p.plan().summary())
-                                .startsWith("Revoke the credentials of ServiceAccount shop/web (pod shop/legacy-0)"));
+        assertThat(plan.summary()).startsWith("Revoke the credentials of ServiceAccount shop/web (pod shop/legacy-0)");
         assertThat(RevokeToken.accountName(pod("db-0", null))).isEqualTo("default");
     }
 

@@ -19,14 +19,17 @@ import dev.stanch.action.Planning;
 import dev.stanch.action.Refusal;
 import dev.stanch.action.Safety;
 import dev.stanch.action.ServerInfo;
+import dev.stanch.action.Step;
 import dev.stanch.guardrail.Activity;
 import dev.stanch.guardrail.Gate;
 import dev.stanch.guardrail.Guardrails;
 import dev.stanch.guardrail.Pause;
 import dev.stanch.playbook.ActionKind;
 import dev.stanch.playbook.ActionRequest;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -109,6 +112,52 @@ class LedgerTransitionsIT {
         assertThat(outboxSeqs(id)).containsExactly(detail.trail().getFirst().seq());
     }
 
+    /**
+     * What an executor runs after a restart: the plan from the ledger alone, equal to the one planned.
+     * On a server with AdminNetworkPolicy the plan creates one too: a custom resource whose priority
+     * is an integer, through jsonb — which orders keys its own way — and back.
+     */
+    @Test
+    void thePlanReadBackFromTheLedgerIsThePlanThatWasRecorded() {
+        UUID id = Ledger.newActionId();
+        ActionRequest request = request();
+        ActionPlan plan = quarantinePlan(id, request, ServerInfo.of(1, 31, ServerInfo.ADMIN_NETWORK_POLICY));
+        ledger.createAction(new NewAction(id, DETECTION, request, new Planning.Planned(plan), REQUESTER));
+
+        ActionPlan read = ledger.plan(id).orElseThrow();
+
+        assertThat(read).isEqualTo(plan);
+        assertThat(read.steps())
+                .filteredOn(Step.Create.class::isInstance)
+                .map(step -> ((Step.Create) step).manifest())
+                .satisfiesExactly(
+                        policy -> assertThat(policy).isInstanceOf(NetworkPolicy.class),
+                        policy -> assertThat(policy)
+                                .asInstanceOf(type(GenericKubernetesResource.class))
+                                .satisfies(admin -> {
+                                    assertThat(admin.getApiVersion()).isEqualTo("policy.networking.k8s.io/v1alpha1");
+                                    assertThat(admin.getKind()).isEqualTo("AdminNetworkPolicy");
+                                    assertThat(admin.<Object>get("spec", "priority"))
+                                            .isInstanceOf(Integer.class);
+                                }));
+    }
+
+    @Test
+    void aPlanThatCannotBeReadIsAnErrorNamingTheField() {
+        UUID id = Ledger.newActionId();
+        ActionRequest request = request();
+        ledger.createAction(
+                new NewAction(id, DETECTION, request, new Planning.Planned(quarantinePlan(id, request)), REQUESTER));
+        sql.sql("update actions set plan = jsonb_set(plan, '{steps,0,step}', '\"reboot\"') where id = :id")
+                .param("id", id)
+                .update();
+
+        assertThatThrownBy(() -> ledger.plan(id))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("the plan of action " + id + " in the ledger is unreadable: malformed plan"
+                        + " document: steps[0].step: no step type is named 'reboot'");
+    }
+
     @Test
     void aRefusedActionKeepsTheRefusalAndCanOnlyBeBlocked() {
         UUID id = Ledger.newActionId();
@@ -119,6 +168,7 @@ class LedgerTransitionsIT {
         assertThat(created.refusal()).isEqualTo(Refusal.PROTECTED);
         assertThat(created.refusalMessage()).isEqualTo("namespace kube-system is protected");
         assertThat(ledger.find(id).orElseThrow().plan()).isNull();
+        assertThat(ledger.plan(id)).isEmpty();
         for (ActionStatus to : List.of(ActionStatus.PENDING_APPROVAL, ActionStatus.APPROVED, ActionStatus.DRY_RUN)) {
             assertThatThrownBy(() ->
                             ledger.transition(Transition.of(id, ActionStatus.PLANNED, to, "stanch:guardrails", "go")))
@@ -378,6 +428,7 @@ class LedgerTransitionsIT {
                 .isInstanceOf(ActionNotFound.class)
                 .hasMessage("no action " + id);
         assertThat(ledger.find(id)).isEmpty();
+        assertThatThrownBy(() -> ledger.plan(id)).isInstanceOf(ActionNotFound.class);
     }
 
     @Test
@@ -440,12 +491,17 @@ class LedgerTransitionsIT {
 
     /** A real plan: quarantine-pod's planner on a one-pod cluster. */
     static ActionPlan quarantinePlan(UUID id, ActionRequest request) {
-        ClusterSnapshot cluster = ClusterSnapshot.empty(ServerInfo.of(1, 30));
+        return quarantinePlan(id, request, ServerInfo.of(1, 30));
+    }
+
+    static ActionPlan quarantinePlan(UUID id, ActionRequest request, ServerInfo server) {
+        ClusterSnapshot cluster = ClusterSnapshot.empty(server);
         cluster = new ClusterSnapshot(
                 cluster.server(),
                 List.of(new NamespaceBuilder()
                         .withNewMetadata()
                         .withName("shop")
+                        .addToLabels("kubernetes.io/metadata.name", "shop")
                         .endMetadata()
                         .build()),
                 List.of(new PodBuilder()
