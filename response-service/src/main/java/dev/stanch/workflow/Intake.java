@@ -28,9 +28,9 @@ import java.util.UUID;
  * redelivered event is processed afresh. The Kafka offset is to be committed after {@link #accept}
  * returns.
  *
- * <p>The cluster is read while that transaction is open: the only lock it holds then is on the new
- * detection's key, which makes a concurrent redelivery of the same detection wait and then stop as a
- * duplicate.
+ * <p>The cluster is read while that transaction is open: it holds no locks then but on the rows it
+ * inserted, and the one on the new detection's key makes a concurrent redelivery of the same
+ * detection wait, then stop as a duplicate.
  */
 public final class Intake {
 

@@ -193,6 +193,65 @@ class WorkflowIT {
     }
 
     @Test
+    void aPersonsRejectionIsFinalAndChangesNothing() {
+        pod("web-1", net + "11");
+        Map<String, Object> before = fingerprint();
+        Action action = acted(
+                intake(stage("approval: required", "approvalTimeout: 30m")).accept(detection("web-1")));
+
+        Action rejected = new Responder(ledger)
+                .reject(action.id(), "bob", "a debugging session")
+                .action();
+
+        assertThat(rejected.status()).isEqualTo(ActionStatus.REJECTED);
+        assertThat(rejected.decidedBy()).isEqualTo("bob");
+        assertThat(rejected.decisionReason()).isEqualTo("a debugging session");
+        clock.advance(Duration.ofHours(1));
+        assertThat(runner(executor).runDue("runner-1")).isEmpty();
+        assertThatThrownBy(() -> new Responder(ledger).rollback(action.id(), "bob", "undo"))
+                .isInstanceOf(TransitionConflict.class)
+                .hasMessageContaining("rejected is final");
+        assertThat(fingerprint()).isEqualTo(before);
+    }
+
+    @Test
+    void silenceApprovesOnlyWhenTheStageSaysSo() {
+        pod("web-1", net + "11");
+        Action action = acted(intake(stage("approval: required", "approvalTimeout: 5m", "onApprovalTimeout: approve"))
+                .accept(detection("web-1")));
+        Runner runner = runner(executor);
+
+        clock.advance(Duration.ofMinutes(5));
+        Work.Moved approved = (Work.Moved) runner.runDue("runner-1").getFirst();
+        assertThat(approved.to()).isEqualTo(ActionStatus.APPROVED);
+        assertThat(approved.reason()).endsWith("onApprovalTimeout: approve — approved by silence");
+        assertThat(ledger.action(action.id()).decidedBy()).isEqualTo(Runner.APPROVAL_TIMEOUT);
+        Work.Moved applied = (Work.Moved) runner.runDue("runner-1").getFirst();
+        assertThat(applied.to()).isEqualTo(ActionStatus.APPLIED);
+    }
+
+    @Test
+    void aFailureThatIsNotTransientFailsTheActionWithItsReason() {
+        pod("web-1", net + "11");
+        Action action = acted(
+                intake(stage("approval: required", "approvalTimeout: 30m")).accept(detection("web-1")));
+        new Responder(ledger).approve(action.id(), "alice", "go");
+        // The pod goes away between the plan and its approval.
+        admin.pods().inNamespace(namespace).withName("web-1").withGracePeriod(0).delete();
+
+        Work.Moved moved = (Work.Moved) runner(executor).runDue("runner-1").getFirst();
+
+        assertThat(moved.to()).isEqualTo(ActionStatus.FAILED);
+        Action failed = ledger.action(action.id());
+        assertThat(failed.failureReason()).isEqualTo("apply failed: Pod " + namespace + "/web-1 does not exist");
+        assertThat(ledger.find(action.id()).orElseThrow().trail().getLast().details())
+                .containsEntry("kubernetesFailure", "not_found");
+        assertThat(runner(executor).runDue("runner-1"))
+                .as("failed waits for a person")
+                .isEmpty();
+    }
+
+    @Test
     void twoRunnersRacingApplyEachActionOnce() throws Exception {
         Intake intake = intake(stage("approval: auto"));
         List<UUID> ids = new ArrayList<>();
@@ -469,7 +528,7 @@ class WorkflowIT {
 
     private static PlaybookEngine playbooks(String yaml) {
         PlaybookSet set = new PlaybookLoader().parse("test.yaml", yaml);
-        assertThat(set.problems()).isEmpty();
+        assertThat(set.errors()).isEmpty(); // approving by silence is only warned about
         return new PlaybookEngine(set.playbooks());
     }
 
