@@ -156,7 +156,7 @@ public final class Runner {
             return new Work.Moved(id, action.status(), ActionStatus.FAILED, outcome.changed(), reason);
         }
         String reason = action.status() == ActionStatus.APPLYING
-                ? "applied and verified, taken up after the previous runner stopped"
+                ? "applied and verified, taken up again (after a runner stopped, or a transient failure)"
                 : "applied and verified";
         move(id, ActionStatus.APPLYING, ActionStatus.APPLIED, reason, details, owner);
         return new Work.Moved(id, action.status(), ActionStatus.APPLIED, outcome.changed(), reason);
