@@ -8,6 +8,7 @@ import dev.stanch.detection.Detection;
 import dev.stanch.detection.DetectionJson;
 import dev.stanch.detection.Normalization;
 import dev.stanch.detection.Target;
+import dev.stanch.guardrail.Activity;
 import dev.stanch.playbook.ActionKind;
 import dev.stanch.playbook.ActionRequest;
 import dev.stanch.playbook.Approval;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -240,6 +242,16 @@ public final class Ledger {
                 .single();
     }
 
+    /**
+     * What the guardrails count ({@link dev.stanch.guardrail.Gate}), from the actions in the ledger.
+     * Call it inside {@link #inTransaction} with the admission it decides, so that the counts and
+     * the recorded decision belong to one transaction; see {@link LedgerActivity} for how far two
+     * admissions at once may overshoot a limit.
+     */
+    public Activity activity() {
+        return new LedgerActivity(jdbc);
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Actions
 
@@ -379,7 +391,8 @@ public final class Ledger {
                                 decision_reason = case when :decision then :reason else decision_reason end,
                                 failure_reason = case when :failed then :reason else failure_reason end,
                                 lease_owner = case when :keepLease then lease_owner end,
-                                lease_until = case when :keepLease then lease_until end
+                                lease_until = case when :keepLease then lease_until end,
+                                transient_failures = case when :entersPhase then 0 else transient_failures end
                             where id = :id""")
                     .param("to", to.wireName())
                     .param("now", timestamp(now))
@@ -390,6 +403,7 @@ public final class Ledger {
                     .param("reason", move.reason())
                     .param("failed", to == ActionStatus.FAILED)
                     .param("keepLease", keepLease)
+                    .param("entersPhase", IN_PROGRESS.contains(to))
                     .param("id", move.actionId())
                     .update();
             AuditEntry entry = AuditChain.append(
@@ -453,6 +467,19 @@ public final class Ledger {
     /** The action's row, locked until the transaction ends. */
     private Action lockAction(UUID id) {
         return jdbc.sql("select " + ACTION_COLUMNS + " from actions a where a.id = :id for update")
+                .param("id", id)
+                .query((rs, row) -> action(rs))
+                .optional()
+                .orElseThrow(() -> new ActionNotFound(id));
+    }
+
+    /**
+     * One action as it is now, without its plan and trail.
+     *
+     * @throws ActionNotFound when there is no such action
+     */
+    public Action action(UUID id) {
+        return jdbc.sql("select " + ACTION_COLUMNS + " from actions a where a.id = :id")
                 .param("id", id)
                 .query((rs, row) -> action(rs))
                 .optional()
@@ -640,6 +667,26 @@ public final class Ledger {
                         .param("owner", owner)
                         .update())
                 == 1;
+    }
+
+    /**
+     * Counts a transient failure of the phase (applying or rolling back) that {@code owner} is
+     * working on under its lease; the count starts again on entering applying or rolling-back.
+     *
+     * @return the count, this failure included; empty when {@code owner} holds no lease on the action
+     *     in applying or rolling-back (another executor took it over)
+     */
+    public OptionalInt countTransientFailure(UUID actionId, String owner) {
+        return inTransaction(() -> jdbc.sql("""
+                                update actions set transient_failures = transient_failures + 1
+                                where id = :id and lease_owner = :owner and status in ('applying', 'rolling-back')
+                                returning transient_failures""")
+                        .param("id", actionId)
+                        .param("owner", owner)
+                        .query(Integer.class)
+                        .optional())
+                .map(OptionalInt::of)
+                .orElse(OptionalInt.empty());
     }
 
     /** Gives up the lease {@code owner} holds on an action; false when it held none. */

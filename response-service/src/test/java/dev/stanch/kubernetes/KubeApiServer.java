@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * KubeBinaries}). One instance serves a whole test JVM ({@link KubeApiServerExtension}); tests
  * isolate themselves by namespace ({@link #createNamespace}).
  */
-final class KubeApiServer implements AutoCloseable {
+public final class KubeApiServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KubeApiServer.class);
 
@@ -166,7 +166,7 @@ final class KubeApiServer implements AutoCloseable {
     }
 
     /** The client of the cluster admin (group system:masters): everything is allowed. */
-    KubernetesClient admin() {
+    public KubernetesClient admin() {
         return admin;
     }
 
@@ -212,7 +212,7 @@ final class KubeApiServer implements AutoCloseable {
     }
 
     /** Creates a namespace with a generated name that starts with {@code prefix}, and returns it. */
-    String createNamespace(String prefix) {
+    public String createNamespace(String prefix) {
         return admin.namespaces()
                 .resource(new NamespaceBuilder()
                         .withNewMetadata()

@@ -19,8 +19,10 @@ import org.slf4j.LoggerFactory;
  * <p>Without the binaries, the tests are skipped locally, so that {@code ./mvnw verify} works on a
  * machine that never ran {@code .ci/kube-binaries}, but fail in CI (environment variable {@code CI}
  * set), where a skip would hide that nothing was tested.
+ *
+ * <p>Public, with what it hands out, for the tests of other packages (the workflow's) that run on it.
  */
-final class KubeApiServerExtension implements BeforeAllCallback, ParameterResolver {
+public final class KubeApiServerExtension implements BeforeAllCallback, ParameterResolver {
 
     private static final Logger log = LoggerFactory.getLogger(KubeApiServerExtension.class);
 

@@ -13,7 +13,7 @@ import java.nio.file.Path;
  * chart's ClusterRole (helm/stanch/templates/clusterrole.yaml, rendered with release name {@code
  * it}). Tests that act through {@link #client()} prove that the role is enough.
  */
-final class StanchIdentity {
+public final class StanchIdentity {
 
     static final Path CLUSTER_ROLE =
             Path.of(System.getProperty("stanch.repo", "..")).resolve("helm/stanch/templates/clusterrole.yaml");
@@ -32,7 +32,7 @@ final class StanchIdentity {
     }
 
     /** Creates (once per server) the role, its binding and the account, and a client acting as it. */
-    static synchronized StanchIdentity of(KubeApiServer kube) {
+    public static synchronized StanchIdentity of(KubeApiServer kube) {
         KubernetesClient admin = kube.admin();
         String rendered;
         try {
@@ -74,7 +74,7 @@ final class StanchIdentity {
     }
 
     /** A client that is allowed exactly what the chart's ClusterRole allows. */
-    KubernetesClient client() {
+    public KubernetesClient client() {
         return client;
     }
 

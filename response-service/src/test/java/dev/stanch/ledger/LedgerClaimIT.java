@@ -238,6 +238,30 @@ class LedgerClaimIT {
     }
 
     @Test
+    void transientFailuresAreCountedUnderTheLeasePerPhase() {
+        UUID id = approvedAction(ledger);
+        ledger.claim("executor-a", APPROVED, LEASE, 1);
+        assertThat(ledger.countTransientFailure(id, "executor-a"))
+                .as("approved is no phase of work")
+                .isEmpty();
+        ledger.transition(Transition.of(id, ActionStatus.APPROVED, ActionStatus.APPLYING, "executor-a", "applying")
+                .underLease("executor-a"));
+        assertThat(ledger.countTransientFailure(id, "executor-a")).hasValue(1);
+        assertThat(ledger.countTransientFailure(id, "executor-a")).hasValue(2);
+        assertThat(ledger.countTransientFailure(id, "executor-b"))
+                .as("not its lease")
+                .isEmpty();
+
+        ledger.transition(Transition.of(id, ActionStatus.APPLYING, ActionStatus.FAILED, "executor-a", "gave up")
+                .underLease("executor-a"));
+        ledger.transition(Transition.of(id, ActionStatus.FAILED, ActionStatus.ROLLING_BACK, "alice", "undo it"));
+        ledger.claim("executor-b", Set.of(ActionStatus.ROLLING_BACK), LEASE, 1);
+        assertThat(ledger.countTransientFailure(id, "executor-b"))
+                .as("the rollback counts afresh")
+                .hasValue(1);
+    }
+
+    @Test
     void aClaimNeedsStatusesALeaseAndALimit() {
         assertThatThrownBy(() -> ledger.claim("x", Set.of(), LEASE, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> ledger.claim("x", APPROVED, Duration.ZERO, 1))

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * One real PostgreSQL server (zonky's embedded binaries, PostgreSQL 17) for the test JVM, with a
  * fresh, migrated database for whoever asks. Started by {@link LedgerPostgresExtension}.
  */
-final class LedgerPostgres implements AutoCloseable {
+public final class LedgerPostgres implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LedgerPostgres.class);
 
@@ -54,7 +54,7 @@ final class LedgerPostgres implements AutoCloseable {
     }
 
     /** A new, empty database with the ledger's schema (through {@link Ledger#migrate}, as the service will). */
-    DataSource newDatabase() {
+    public DataSource newDatabase() {
         String name = "ledger_" + databases.incrementAndGet();
         try (Connection connection = server.getPostgresDatabase().getConnection();
                 Statement statement = connection.createStatement()) {

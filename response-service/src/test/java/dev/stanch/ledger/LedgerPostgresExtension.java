@@ -10,8 +10,10 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * class that asks starts it, later classes reuse it, and JUnit stops it when the whole run ends (it
  * lives in the root context's store, which closes its {@link AutoCloseable} values). Each class takes
  * a fresh database from it ({@link LedgerPostgres#newDatabase()}), in {@code @BeforeAll}.
+ *
+ * <p>Public, with what it hands out, for the tests of other packages (the workflow's) that run on it.
  */
-final class LedgerPostgresExtension implements ParameterResolver {
+public final class LedgerPostgresExtension implements ParameterResolver {
 
     private static final ExtensionContext.Namespace NAMESPACE =
             ExtensionContext.Namespace.create(LedgerPostgresExtension.class);

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stanch.detection.Target;
+import dev.stanch.guardrail.Activity;
 import dev.stanch.playbook.ActionKind;
 import dev.stanch.playbook.ActionRequest;
 import dev.stanch.playbook.Approval;
@@ -80,6 +81,20 @@ class LedgerQueriesIT {
         }
         ACTIONS.put(name, id);
         clock.advance(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void theGuardrailsCountWhatStartedAndWhatIsActive() {
+        Activity activity = ledger.activity();
+        // Started: every status but planned (i), blocked (e) and dry-run (f) — rejected and rolled back too.
+        assertThat(activity.startedSince(T0)).isEqualTo(9);
+        assertThat(activity.startedSince(T0, "shop")).isEqualTo(5); // a b g j k
+        assertThat(activity.startedSince(T0, "payments")).isEqualTo(4); // c d h l
+        assertThat(activity.startedSince(T0.plus(Duration.ofMinutes(7)))).isEqualTo(4); // h j k l, the first included
+        assertThat(activity.startedSince(T0.plus(Duration.ofMinutes(11)))).isZero();
+        // Active: pending (b c j), approved (l), applied (a h), failed (k).
+        assertThat(activity.active()).isEqualTo(7);
+        assertThat(activity.pause()).isEmpty();
     }
 
     @Test

@@ -1,0 +1,112 @@
+package dev.stanch.workflow;
+
+import dev.stanch.action.ActionType;
+import dev.stanch.action.PlanInput;
+import dev.stanch.action.Planning;
+import dev.stanch.action.Safety;
+import dev.stanch.detection.Detection;
+import dev.stanch.guardrail.Admit;
+import dev.stanch.guardrail.Gate;
+import dev.stanch.guardrail.Guardrails;
+import dev.stanch.kubernetes.ClusterReader;
+import dev.stanch.ledger.Action;
+import dev.stanch.ledger.Ledger;
+import dev.stanch.ledger.NewAction;
+import dev.stanch.ledger.Transition;
+import dev.stanch.playbook.ActionRequest;
+import dev.stanch.playbook.Decision;
+import dev.stanch.playbook.PlaybookEngine;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * The front of the workflow: takes one detection to its action's first status. Everything it writes
+ * for a detection — the detection, the playbooks' matches, the action with its plan or refusal, and
+ * the guardrails' decision — commits in one ledger transaction or not at all, so that an intake that
+ * fails (the cluster cannot be read, the database goes away) leaves nothing behind and the
+ * redelivered event is processed afresh. The Kafka offset is to be committed after {@link #accept}
+ * returns.
+ *
+ * <p>The cluster is read while that transaction is open: it holds no locks then but on the rows it
+ * inserted, and the one on the new detection's key makes a concurrent redelivery of the same
+ * detection wait, then stop as a duplicate.
+ */
+public final class Intake {
+
+    /** Who requests the actions the playbooks ask for: the first audit row's actor. */
+    static final String REQUESTER = "stanch:playbooks";
+
+    /** Who moves a planned action to its first status. */
+    static final String GUARDRAILS = "stanch:guardrails";
+
+    private final Ledger ledger;
+    private final PlaybookEngine playbooks;
+    private final Gate gate;
+    private final Safety safety;
+    private final ClusterReader reader;
+    private final Clock clock;
+
+    public Intake(Ledger ledger, PlaybookEngine playbooks, Guardrails guardrails, ClusterReader reader, Clock clock) {
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
+        this.playbooks = Objects.requireNonNull(playbooks, "playbooks");
+        this.gate = new Gate(guardrails);
+        this.safety = guardrails.safety();
+        this.reader = Objects.requireNonNull(reader, "reader");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** What became of one detection. */
+    public sealed interface Result {
+
+        String detectionId();
+
+        /** Seen before (a redelivery, or another detector reporting it): nothing changed. */
+        record Duplicate(String detectionId) implements Result {}
+
+        /** Stored, and no playbook acted: the decision says why. */
+        record NoAction(String detectionId, Decision.NoAction decision) implements Result {}
+
+        /**
+         * Stored, and one action recorded.
+         *
+         * @param action the action in its first status after planned
+         * @param admit the guardrails' decision, with its reason
+         */
+        record Acted(String detectionId, Action action, Admit admit) implements Result {}
+    }
+
+    /**
+     * Stores the detection and, unless it was a duplicate, decides, plans and admits its action.
+     *
+     * @throws dev.stanch.kubernetes.KubernetesFailure when the cluster cannot be read for the plan:
+     *     nothing is stored, so that the redelivery plans again
+     */
+    public Result accept(Detection detection) {
+        return ledger.inTransaction(() -> {
+            if (!ledger.storeDetection(detection)) {
+                return new Result.Duplicate(detection.id());
+            }
+            Decision decision = playbooks.decide(detection, ledger.history());
+            ledger.recordMatches(detection, decision.matchedPlaybooks());
+            return switch (decision) {
+                case Decision.NoAction none -> new Result.NoAction(detection.id(), none);
+                case Decision.Act act -> act(detection, act.request());
+            };
+        });
+    }
+
+    private Result act(Detection detection, ActionRequest request) {
+        UUID id = Ledger.newActionId();
+        Planning planning = ActionType.of(request.kind())
+                .plan(
+                        new PlanInput(id.toString(), request, safety),
+                        reader.read(request.target().namespace()));
+        // Counted in this transaction, before this action exists: see Ledger.activity() on overshoot.
+        Admit admit = gate.admit(request, planning, ledger.activity(), clock.instant());
+        ledger.createAction(new NewAction(id, detection.id(), request, planning, REQUESTER));
+        Action admitted =
+                ledger.transition(Transition.admitted(id, GUARDRAILS, admit)).action();
+        return new Result.Acted(detection.id(), admitted, admit);
+    }
+}

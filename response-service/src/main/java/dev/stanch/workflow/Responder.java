@@ -1,0 +1,46 @@
+package dev.stanch.workflow;
+
+import dev.stanch.ledger.ActionStatus;
+import dev.stanch.ledger.Ledger;
+import dev.stanch.ledger.Transitioned;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * A person's decisions on an action, as the REST API will call them: each needs who and why, and
+ * only records the decision — the {@link Runner} does the work it calls for. The ledger refuses what
+ * is not allowed with a {@link dev.stanch.ledger.TransitionConflict} (a 409): a move the state
+ * machine lacks, an action that moved on, a person approving what they requested.
+ */
+public final class Responder {
+
+    private final Ledger ledger;
+
+    public Responder(Ledger ledger) {
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
+    }
+
+    /** Approves a pending action; the next run applies it. */
+    public Transitioned approve(UUID actionId, String actor, String reason) {
+        return ledger.transition(
+                actionId, ActionStatus.PENDING_APPROVAL, ActionStatus.APPROVED, actor, reason, Map.of());
+    }
+
+    /** Rejects a pending action: final. */
+    public Transitioned reject(UUID actionId, String actor, String reason) {
+        return ledger.transition(
+                actionId, ActionStatus.PENDING_APPROVAL, ActionStatus.REJECTED, actor, reason, Map.of());
+    }
+
+    /**
+     * Asks for an applied (or failed) action to be rolled back: it becomes rolling-back without a
+     * lease, which makes it due at once, and the next run undoes it — the same path as recovery.
+     *
+     * @throws dev.stanch.ledger.ActionNotFound when there is no such action
+     */
+    public Transitioned rollback(UUID actionId, String actor, String reason) {
+        ActionStatus current = ledger.action(actionId).status();
+        return ledger.transition(actionId, current, ActionStatus.ROLLING_BACK, actor, reason, Map.of());
+    }
+}

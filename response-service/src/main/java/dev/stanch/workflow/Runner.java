@@ -1,0 +1,272 @@
+package dev.stanch.workflow;
+
+import dev.stanch.action.ActionPlan;
+import dev.stanch.kubernetes.ActionExecutor;
+import dev.stanch.kubernetes.KubernetesFailure;
+import dev.stanch.ledger.Action;
+import dev.stanch.ledger.ActionStatus;
+import dev.stanch.ledger.Ledger;
+import dev.stanch.ledger.Transition;
+import dev.stanch.ledger.TransitionConflict;
+import dev.stanch.playbook.Durations;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The back of the workflow: does the work that is due, on any number of instances sharing the
+ * ledger. Each {@link #runDue} claims a batch with the ledger's lease ({@code FOR UPDATE SKIP
+ * LOCKED}: two runners never get the same action) and, for each action by its status:
+ *
+ * <ul>
+ *   <li>approved → applying (committed before the first API call: the plan is in the ledger since
+ *       the action was created, so from here on a crash leaves an action that recovery finishes) →
+ *       apply → verify → applied, or failed with the reason;
+ *   <li>applied past its expiry → rolling-back → roll back → nothing left behind → rolled-back, or
+ *       failed with what is left;
+ *   <li>pending approval past its deadline → expired when the stage says {@code onApprovalTimeout:
+ *       reject} (nobody's answer is not a person's rejection), approved only when it says {@code
+ *       approve};
+ *   <li>applying or rolling-back whose lease ran out (a runner stopped in the middle, or a person
+ *       asked for a rollback) → the same steps again from the start, then as above. Every step is
+ *       idempotent — a step finds what it would do done already and changes nothing — so an action
+ *       is never applied twice in effect, however often it is taken up.
+ * </ul>
+ *
+ * <p>A {@link KubernetesFailure.Reason#TRANSIENT transient} failure leaves the action where it is,
+ * under this runner's lease extended by a backoff — 30 s, 1 min, 2 min, 4 min — after which any
+ * runner takes it up again; the {@value #MAX_TRANSIENT_FAILURES}th in a row marks it failed. Any
+ * other failure marks it failed at once. Nothing here sleeps: the caller runs {@link #runDue} on a
+ * schedule.
+ *
+ * <p>A failed action stays failed until a person rolls it back ({@link Responder#rollback}): it may
+ * hold some of its changes, and whether to undo them or to fix the cause and keep them is theirs to
+ * say.
+ */
+public final class Runner {
+
+    /** Who moves actions when the runner works on them. */
+    static final String ACTOR = "stanch:executor";
+
+    /** Who decides for nobody at an approval deadline: never the requester, so never a self-approval. */
+    static final String APPROVAL_TIMEOUT = "stanch:approval-timeout";
+
+    /** Transient failures in a row, in one phase, after which the action is failed. */
+    static final int MAX_TRANSIENT_FAILURES = 5;
+
+    private static final Duration FIRST_BACKOFF = Duration.ofSeconds(30);
+
+    private static final Set<ActionStatus> DUE = EnumSet.of(
+            ActionStatus.APPROVED,
+            ActionStatus.PENDING_APPROVAL,
+            ActionStatus.APPLIED,
+            ActionStatus.APPLYING,
+            ActionStatus.ROLLING_BACK);
+
+    private final Ledger ledger;
+    private final ActionExecutor executor;
+    private final Duration lease;
+    private final int batch;
+
+    /**
+     * @param lease how long a claim lasts: longer than one action's apply or rollback takes, since a
+     *     runner still at work when it runs out may find another taking over (harmless — steps are
+     *     idempotent — but wasted)
+     * @param batch the most actions one {@link #runDue} claims
+     */
+    public Runner(Ledger ledger, ActionExecutor executor, Duration lease, int batch) {
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
+        this.executor = Objects.requireNonNull(executor, "executor");
+        if (lease.isNegative() || lease.isZero() || batch < 1) {
+            throw new IllegalArgumentException("a runner needs a positive lease and a batch ≥ 1");
+        }
+        this.lease = lease;
+        this.batch = batch;
+    }
+
+    /**
+     * Claims the actions due now, for {@code owner} (an instance's name, unique among those sharing
+     * the ledger), and does their work, oldest first.
+     *
+     * @return what became of each, in that order; empty when nothing was due
+     */
+    public List<Work> runDue(String owner) {
+        List<Work> done = new ArrayList<>();
+        for (Action action : ledger.claim(owner, DUE, lease, batch)) {
+            done.add(run(action, owner));
+        }
+        return done;
+    }
+
+    private Work run(Action action, String owner) {
+        try {
+            return switch (action.status()) {
+                case APPROVED -> apply(action, owner);
+                // Nothing tells how far a stopped runner got: the steps find out, each changing only
+                // what is not as wanted yet.
+                case APPLYING -> applyAndVerify(action, owner);
+                case APPLIED -> expire(action, owner);
+                case ROLLING_BACK -> rollBack(action, owner);
+                case PENDING_APPROVAL -> approvalTimedOut(action, owner);
+                case PLANNED, BLOCKED, DRY_RUN, FAILED, REJECTED, EXPIRED, ROLLED_BACK ->
+                    throw new IllegalStateException("claimed action " + action.id() + " in "
+                            + action.status().wireName() + ", never due");
+            };
+        } catch (TransitionConflict conflict) {
+            return new Work.Lost(action.id(), conflict.from(), conflict.getMessage());
+        } catch (RuntimeException e) {
+            return new Work.Crashed(action.id(), action.status(), e);
+        }
+    }
+
+    private Work apply(Action action, String owner) {
+        move(
+                action.id(),
+                ActionStatus.APPROVED,
+                ActionStatus.APPLYING,
+                "applying the plan as approved",
+                Map.of(),
+                owner);
+        return applyAndVerify(action, owner);
+    }
+
+    private Work applyAndVerify(Action action, String owner) {
+        UUID id = action.id();
+        ActionPlan plan = plan(id);
+        ActionExecutor.Outcome outcome;
+        List<String> problems;
+        try {
+            outcome = executor.apply(plan);
+            problems = executor.verify(plan);
+        } catch (KubernetesFailure failure) {
+            return failed(action, ActionStatus.APPLYING, "apply", failure, owner);
+        }
+        Map<String, Object> details = effects(outcome);
+        if (!problems.isEmpty()) {
+            details.put("problems", problems);
+            String reason = "applied, but verification found: " + String.join("; ", problems);
+            move(id, ActionStatus.APPLYING, ActionStatus.FAILED, reason, details, owner);
+            return new Work.Moved(id, action.status(), ActionStatus.FAILED, outcome.changed(), reason);
+        }
+        String reason = action.status() == ActionStatus.APPLYING
+                ? "applied and verified, taken up again (after a runner stopped, or a transient failure)"
+                : "applied and verified";
+        move(id, ActionStatus.APPLYING, ActionStatus.APPLIED, reason, details, owner);
+        return new Work.Moved(id, action.status(), ActionStatus.APPLIED, outcome.changed(), reason);
+    }
+
+    private Work expire(Action action, String owner) {
+        String reason = "expired at " + action.expiresAt() + " (expireAfter "
+                + Durations.format(Objects.requireNonNull(action.expireAfter())) + "): rolling back";
+        move(action.id(), ActionStatus.APPLIED, ActionStatus.ROLLING_BACK, reason, Map.of(), owner);
+        return rollBack(action, owner);
+    }
+
+    /** Claimed applied (expired), or rolling-back (a person's rollback, or one a stopped runner left). */
+    private Work rollBack(Action action, String owner) {
+        UUID id = action.id();
+        ActionPlan plan = plan(id);
+        ActionExecutor.Outcome outcome;
+        List<String> leftovers;
+        try {
+            outcome = executor.rollback(plan);
+            leftovers = executor.leftovers(plan.actionId());
+        } catch (KubernetesFailure failure) {
+            return failed(action, ActionStatus.ROLLING_BACK, "rollback", failure, owner);
+        }
+        Map<String, Object> details = effects(outcome);
+        if (!leftovers.isEmpty()) {
+            details.put("leftovers", leftovers);
+            String reason = "rolled back, but left behind: " + String.join("; ", leftovers);
+            move(id, ActionStatus.ROLLING_BACK, ActionStatus.FAILED, reason, details, owner);
+            return new Work.Moved(id, action.status(), ActionStatus.FAILED, outcome.changed(), reason);
+        }
+        String reason = "rolled back: nothing of the action is left in the cluster";
+        move(id, ActionStatus.ROLLING_BACK, ActionStatus.ROLLED_BACK, reason, details, owner);
+        return new Work.Moved(id, action.status(), ActionStatus.ROLLED_BACK, outcome.changed(), reason);
+    }
+
+    private Work approvalTimedOut(Action action, String owner) {
+        String deadline = "nobody decided by " + action.approvalDeadline() + ", and stage " + action.stage();
+        Transition move = switch (action.onApprovalTimeout()) {
+            case REJECT ->
+                Transition.of(
+                        action.id(),
+                        ActionStatus.PENDING_APPROVAL,
+                        ActionStatus.EXPIRED,
+                        APPROVAL_TIMEOUT,
+                        deadline + " says onApprovalTimeout: reject");
+            case APPROVE ->
+                Transition.of(
+                        action.id(),
+                        ActionStatus.PENDING_APPROVAL,
+                        ActionStatus.APPROVED,
+                        APPROVAL_TIMEOUT,
+                        deadline + " says onApprovalTimeout: approve — approved by silence");
+        };
+        ledger.transition(move.underLease(owner));
+        return new Work.Moved(action.id(), ActionStatus.PENDING_APPROVAL, move.to(), List.of(), move.reason());
+    }
+
+    /**
+     * A failure of the executor in {@code phase}: a transient one is retried after a backoff (until
+     * there were too many), any other fails the action.
+     */
+    private Work failed(Action action, ActionStatus phase, String doing, KubernetesFailure failure, String owner) {
+        UUID id = action.id();
+        Map<String, Object> details =
+                Map.of("kubernetesFailure", failure.reason().wireName());
+        String reason;
+        if (failure.reason() == KubernetesFailure.Reason.TRANSIENT) {
+            OptionalInt count = ledger.countTransientFailure(id, owner);
+            if (count.isEmpty()) {
+                return new Work.Lost(id, phase, "another runner holds action " + id + " now");
+            }
+            int failures = count.getAsInt();
+            if (failures < MAX_TRANSIENT_FAILURES) {
+                Duration backoff = backoff(failures);
+                // Kept under this runner's lease for the backoff: then due again, for any runner.
+                if (!ledger.renewLease(id, owner, backoff)) {
+                    return new Work.Lost(id, phase, "another runner holds action " + id + " now");
+                }
+                return new Work.Deferred(id, phase, failures, backoff, failure.getMessage());
+            }
+            reason = doing + " failed " + failures + " times in a row with transient errors, the last: "
+                    + failure.getMessage();
+        } else {
+            reason = doing + " failed: " + failure.getMessage();
+        }
+        move(id, phase, ActionStatus.FAILED, reason, details, owner);
+        return new Work.Moved(id, action.status(), ActionStatus.FAILED, List.of(), reason);
+    }
+
+    /** 30 s after the first transient failure, doubling: 30 s, 1 min, 2 min, 4 min. */
+    static Duration backoff(int failures) {
+        return FIRST_BACKOFF.multipliedBy(1L << (failures - 1));
+    }
+
+    private void move(
+            UUID id, ActionStatus from, ActionStatus to, String reason, Map<String, Object> details, String owner) {
+        ledger.transition(new Transition(id, from, to, ACTOR, reason, details, owner));
+    }
+
+    private ActionPlan plan(UUID id) {
+        // Only an action with a plan can be approved: the ledger refuses the rest (NO_PLAN).
+        return ledger.plan(id).orElseThrow(() -> new IllegalStateException("action " + id + " has no plan"));
+    }
+
+    /** What the audit row keeps of the executor's run: what changed and what was as wanted already. */
+    private static Map<String, Object> effects(ActionExecutor.Outcome outcome) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("changed", outcome.changed());
+        details.put("unchanged", outcome.unchanged());
+        return details;
+    }
+}
