@@ -38,8 +38,15 @@ final class AdminPolicies {
             this.kind = kind;
         }
 
-        /** The newest the server has, if any. */
+        /**
+         * The newest the server has and something enforces, if any. Where the cluster serves
+         * Cilium's CRDs, Cilium is the network plugin: it implements no AdminNetworkPolicy, and
+         * ClusterNetworkPolicy only from 1.20 where enabled, which the API does not tell — so none.
+         */
         static java.util.Optional<Api> of(ServerInfo server) {
+            if (server.hasCiliumNetworkPolicy()) {
+                return java.util.Optional.empty();
+            }
             if (server.hasClusterNetworkPolicy()) {
                 return java.util.Optional.of(CLUSTER_NETWORK_POLICY);
             }

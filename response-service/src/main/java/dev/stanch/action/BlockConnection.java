@@ -132,7 +132,10 @@ public final class BlockConnection implements ActionType {
         List<String> warnings = new ArrayList<>();
         boolean portAsked = request.port != null && request.granularity.equals("port");
         if (request.granularity.equals("port") && request.port == null) {
-            warnings.add("the detection names no peer port: every port of " + request.peerIp + " is cut");
+            warnings.add(
+                    request.direction == Direction.EGRESS
+                            ? "the detection names no peer port: every port of " + request.peerIp + " is cut"
+                            : "the detection names no port of the pod: everything from " + request.peerIp + " is cut");
         }
         // A NetworkPolicy can leave the peer's other ports open only with endPort; an admin-tier
         // policy names the port it denies, on any server.
@@ -243,9 +246,10 @@ public final class BlockConnection implements ActionType {
             chosen = byDenial;
             byPort = portAsked;
         } else if (portAsked && !byPort) {
-            warnings.add("the API server (" + cluster.server()
-                    + ") has no NetworkPolicy endPort (1.25+): every port of " + request.peerIp
-                    + " is cut, not only " + request.port);
+            warnings.add("the API server (" + cluster.server() + ") has no NetworkPolicy endPort (1.25+): "
+                    + (request.direction == Direction.EGRESS
+                            ? "every port of " + request.peerIp + " is cut, not only " + request.port
+                            : "everything from " + request.peerIp + " is cut, not only to port " + request.port));
         }
 
         warnings.add("a policy stops new connections; an established one may survive where the network"
@@ -570,11 +574,14 @@ public final class BlockConnection implements ActionType {
                 throw new IllegalArgumentException(
                         "the peer is " + ip + " (a listening socket): there is no single peer to cut");
             }
-            Object portValue = params.get("peerPort");
+            // The port a policy can match is the one on the receiving end: the peer's for egress,
+            // the pod's own for ingress (the peer's port there is a client's ephemeral port).
+            String portName = dir == Direction.EGRESS ? "peerPort" : "localPort";
+            Object portValue = params.get(portName);
             Integer port = null;
             if (portValue != null) {
                 if (!(portValue instanceof Number number) || number.longValue() < 1 || number.longValue() > 65535) {
-                    throw new IllegalArgumentException("peerPort must be 1-65535: " + portValue);
+                    throw new IllegalArgumentException(portName + " must be 1-65535: " + portValue);
                 }
                 port = number.intValue();
             }
@@ -643,12 +650,15 @@ public final class BlockConnection implements ActionType {
                     .explain();
         }
 
+        /** {@code pod -> peer:port (TCP)} for egress, {@code peer -> pod:port (TCP)} for ingress. */
         String describe() {
-            String peerText = request.peerIp + (request.port == null ? "" : ":" + request.port) + " ("
-                    + request.protocol.name() + ")";
+            String port = request.port == null ? "" : ":" + request.port;
             String podText =
                     pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
-            return request.direction == Direction.EGRESS ? podText + " -> " + peerText : peerText + " -> " + podText;
+            String protocol = " (" + request.protocol.name() + ")";
+            return request.direction == Direction.EGRESS
+                    ? podText + " -> " + request.peerIp + port + protocol
+                    : request.peerIp + " -> " + podText + port + protocol;
         }
     }
 }

@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ReplicationController;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -91,8 +90,6 @@ record PodOwner(OwnerReference reference, @Nullable HasMetadata workload) {
                 statefulSet.getSpec() == null ? null : statefulSet.getSpec().getSelector();
             case DaemonSet daemonSet ->
                 daemonSet.getSpec() == null ? null : daemonSet.getSpec().getSelector();
-            case Deployment deployment ->
-                deployment.getSpec() == null ? null : deployment.getSpec().getSelector();
             case Job job -> job.getSpec() == null ? null : job.getSpec().getSelector();
             case ReplicationController controller ->
                 controller.getSpec() == null || controller.getSpec().getSelector() == null

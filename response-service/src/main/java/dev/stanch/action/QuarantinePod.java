@@ -186,10 +186,21 @@ public final class QuarantinePod implements ActionType {
                         + " the pod by namespace, so only the NetworkPolicy is created and other NetworkPolicies"
                         + " still add their rules");
             }
+        } else if (cluster.server().hasCiliumNetworkPolicy()) {
+            warnings.add("the cluster runs Cilium, which enforces no AdminNetworkPolicy (and ClusterNetworkPolicy"
+                    + " only from 1.20 where enabled): no admin-tier policy is created, so other NetworkPolicies"
+                    + " that select the pod still add their rules");
         }
 
         Detachment detachment = detach ? Detachment.of(pod, cluster, owner) : null;
         Step.Relabel relabel = relabel(pod, actionId, detachment);
+        Set<String> suspended = blockLabels(pod);
+        if (!suspended.isEmpty()) {
+            warnings.add("the pod carries the labels of earlier blocks (" + String.join(", ", suspended)
+                    + "): their policies would still allow all but one flow each, so the quarantine takes the"
+                    + " labels off and its rollback puts them back — roll those blocks back after this"
+                    + " quarantine, not during it, or their labels come back without their policies");
+        }
         Pod quarantined = relabelled(pod, relabel);
         List<HasMetadata> created = new ArrayList<>(List.of(networkPolicy));
         if (adminPolicy != null) {
@@ -325,13 +336,28 @@ public final class QuarantinePod implements ActionType {
     /** One step: the quarantine label, and with detach the moved labels and their annotation. */
     private static Step.Relabel relabel(Pod pod, String actionId, @Nullable Detachment detachment) {
         boolean moves = detachment != null && !detachment.moved().isEmpty();
+        Set<String> removed = new TreeSet<>(blockLabels(pod));
+        if (moves) {
+            removed.addAll(detachment.moved().keySet());
+        }
         return new Step.Relabel(
                 ObjectRef.pod(
                         pod.getMetadata().getNamespace(), pod.getMetadata().getName()),
                 Map.of(StanchLabels.QUARANTINE, actionId),
-                moves ? detachment.moved().keySet() : Set.of(),
+                removed,
                 moves ? Map.of(StanchLabels.DETACHED_LABELS, detachment.annotation()) : Map.of(),
                 Set.of());
+    }
+
+    /**
+     * The labels of earlier blocks on the pod. Each block's NetworkPolicy selects the pod by one and
+     * allows all but one flow; NetworkPolicies add up, so while it selects the pod the deny-all adds
+     * nothing. The quarantine takes them off (its undo puts them back, from the pre-image).
+     */
+    private static Set<String> blockLabels(Pod pod) {
+        return TargetPod.labels(pod).keySet().stream()
+                .filter(key -> key.startsWith(StanchLabels.BLOCK_PREFIX))
+                .collect(java.util.stream.Collectors.toCollection(TreeSet::new));
     }
 
     /**

@@ -187,6 +187,11 @@ public final class ActionExecutor {
                     throw KubernetesFailure.of("create " + ref, e);
                 }
                 existing = get(ref); // created between our read and our write: by whom?
+                if (existing == null) {
+                    throw new KubernetesFailure(
+                            KubernetesFailure.Reason.TRANSIENT,
+                            "create " + ref + ": the name was taken and freed again meanwhile; try again");
+                }
             }
         }
         if (existing != null && !actionId.equals(label(existing, StanchLabels.ACTION_ID))) {
@@ -357,6 +362,7 @@ public final class ActionExecutor {
                 if (e.getCode() != 409 || attempt == ATTEMPTS) {
                     throw KubernetesFailure.of("align the block policies of " + step.object(), e);
                 }
+                sleep(attempt);
             }
         }
     }

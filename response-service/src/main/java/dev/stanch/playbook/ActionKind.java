@@ -98,6 +98,10 @@ public enum ActionKind {
             if (connection.peerPort() != null) {
                 resolved.put("peerPort", connection.peerPort());
             }
+            // For ingress the port to cut is the pod's own: the peer's is a client's ephemeral port.
+            if (connection.localPort() != null) {
+                resolved.put("localPort", connection.localPort());
+            }
         }
         return resolved;
     }

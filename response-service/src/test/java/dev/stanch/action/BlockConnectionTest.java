@@ -128,7 +128,12 @@ class BlockConnectionTest {
         params.put("direction", direction);
         params.put("protocol", "tcp");
         params.put("peerIp", peer);
-        if (port != null) {
+        if (port != null && direction.equals("ingress")) {
+            // The port on the pod is what can be cut; the peer's is a client's ephemeral port, which
+            // the planner must ignore.
+            params.put("localPort", port);
+            params.put("peerPort", 51000);
+        } else if (port != null) {
             params.put("peerPort", port);
         }
         return new PlanInput(

@@ -158,6 +158,52 @@ class QuarantinePodTest {
     }
 
     @Test
+    void anEarlierBlockOfThePodAddsNothingBackWhileItIsInQuarantine() {
+        ClusterSnapshot start = Fixture.cluster(OLD_SERVER);
+        Map<String, Object> params = new java.util.LinkedHashMap<>();
+        params.put("granularity", "address");
+        params.put("direction", "egress");
+        params.put("protocol", "tcp");
+        params.put("peerIp", "203.0.113.7");
+        PlanInput blockInput = new PlanInput(
+                "b1",
+                new dev.stanch.playbook.ActionRequest(
+                        "outbound-c2",
+                        "cut",
+                        1,
+                        dev.stanch.playbook.ActionKind.BLOCK_CONNECTION,
+                        new dev.stanch.detection.Target("shop", WEB_A, null),
+                        params,
+                        dev.stanch.playbook.Approval.AUTO,
+                        null,
+                        dev.stanch.playbook.OnApprovalTimeout.REJECT,
+                        null,
+                        false),
+                Safety.defaults());
+        ActionPlan block = ((Planning.Planned) BlockConnection.INSTANCE.plan(blockInput, start)).plan();
+        ClusterSnapshot blocked = ClusterSimulator.apply(start, block.steps());
+
+        ActionPlan alone = planned(input("q1", WEB_A, false), start);
+        ActionPlan afterBlock = planned(input("q2", WEB_A, false), blocked);
+
+        assertThat(afterBlock.connectivityRemaining()).isEqualTo(alone.connectivityRemaining());
+        assertThat(afterBlock.warnings())
+                .anySatisfy(w ->
+                        assertThat(w).startsWith("the pod carries the labels of earlier blocks (block.stanch.dev/b1)"));
+        ClusterSnapshot quarantined = ClusterSimulator.apply(blocked, afterBlock.steps());
+        assertThat(QuarantinePod.INSTANCE.verify(afterBlock, quarantined)).isEmpty();
+        assertThat(ClusterSimulator.apply(quarantined, afterBlock.undo())).isEqualTo(blocked);
+    }
+
+    @Test
+    void onACiliumClusterNoAdminTierPolicyIsTrustedToHold() {
+        ServerInfo cilium = ServerInfo.of(1, 31, ServerInfo.ADMIN_NETWORK_POLICY, ServerInfo.CILIUM_NETWORK_POLICY);
+        ActionPlan plan = planned(input("q9", WEB_A, false), Fixture.cluster(cilium));
+        assertThat(plan.params()).containsEntry("adminPolicy", "none");
+        assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).startsWith("the cluster runs Cilium"));
+    }
+
+    @Test
     void theAdminNetworkPolicyGoesBelowEveryExistingPriority() {
         ClusterSnapshot cluster = Fixture.with(
                 Fixture.cluster(ANP_SERVER),

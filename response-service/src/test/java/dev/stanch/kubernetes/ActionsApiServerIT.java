@@ -127,7 +127,10 @@ class ActionsApiServerIT {
         params.put("direction", direction);
         params.put("protocol", "tcp");
         params.put("peerIp", peerIp);
-        if (port != null) {
+        if (port != null && direction.equals("ingress")) {
+            params.put("localPort", port); // the pod's port; the peer's is a client's ephemeral one
+            params.put("peerPort", 51000);
+        } else if (port != null) {
             params.put("peerPort", port);
         }
         return params;

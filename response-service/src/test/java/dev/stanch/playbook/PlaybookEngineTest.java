@@ -127,7 +127,8 @@ class PlaybookEngineTest {
                         "direction", "egress",
                         "protocol", "tcp",
                         "peerIp", "203.0.113.7",
-                        "peerPort", 443));
+                        "peerPort", 443,
+                        "localPort", 50412));
         assertThat(request.approval()).isEqualTo(Approval.AUTO);
         assertThat(request.expireAfter()).isEqualTo(Duration.ofHours(4));
         assertThat(request.dryRun()).isFalse();
