@@ -68,14 +68,27 @@ record PodOwner(OwnerReference reference, @Nullable HasMetadata workload) {
         return "StatefulSet".equals(reference.getKind());
     }
 
-    /** The pods of the same namespace whose controller is this owner (same uid), the given one included. */
+    /**
+     * The pods of the same namespace whose controller is this owner (same uid), the given one
+     * included — and the pods quarantined out of it, which a detach has orphaned.
+     */
     List<Pod> pods(String namespace, ClusterSnapshot cluster) {
         return cluster.pods().stream()
                 .filter(pod -> namespace.equals(pod.getMetadata().getNamespace()))
                 .filter(pod -> controllerReference(pod)
-                        .map(other -> reference.getUid().equals(other.getUid()))
-                        .orElse(false))
+                                .map(other -> reference.getUid().equals(other.getUid()))
+                                .orElse(false)
+                        || reference.getUid().equals(annotation(pod, StanchLabels.QUARANTINED_FROM)))
                 .toList();
+    }
+
+    String uid() {
+        return reference.getUid();
+    }
+
+    private static @Nullable String annotation(Pod pod, String key) {
+        Map<String, String> annotations = pod.getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(key);
     }
 
     /**

@@ -127,33 +127,39 @@ public final class QuarantinePod implements ActionType {
     }
 
     /**
-     * The share guardrail. With R the owner's pods whose Ready condition is True (this pod and pods in
-     * quarantine included) and Q those of them that are in quarantine once this action applies — the
-     * ready pods that carry the quarantine label already, plus this pod if it is ready —, refuse when
+     * The share guardrail. With A the owner's pods in quarantine already (ready or not, orphaned by a
+     * detach or not: each took a replica away when it went in), R the owner's ready pods not in
+     * quarantine (this one included) plus A, and Q = A plus this pod if it is ready, refuse when
      * {@code Q > maxQuarantineShare × R}. One ready replica at share 0.5: 1 > 0.5, refused; one of
      * two: 1 > 1 is false, allowed; the second of those two: 2 > 1, refused. A pod that is not ready
-     * takes no serving replica away, so it can always be quarantined. Exact decimal arithmetic: in
-     * doubles 0.58 × 50 is 28.999999999999996, which would refuse the 29th of 50 that the share allows.
+     * adds nothing to Q. Exact decimal arithmetic: in doubles 0.58 × 50 is 28.999999999999996, which
+     * would refuse the 29th of 50 that the share allows.
      */
     private static Planning.@Nullable Refused overShare(
             Pod pod, PodOwner owner, PlanInput input, ClusterSnapshot cluster) {
         String uid = pod.getMetadata().getUid();
-        List<Pod> ready = owner.pods(input.namespace(), cluster).stream()
-                .filter(PodOwner::ready)
-                .toList();
-        long quarantined = ready.stream()
-                .filter(other -> uid.equals(other.getMetadata().getUid())
-                        || TargetPod.labels(other).containsKey(StanchLabels.QUARANTINE))
+        List<Pod> pods = owner.pods(input.namespace(), cluster);
+        // In quarantine already, ready or not: each took a replica away when it went in, and a
+        // detached StatefulSet pod has no replacement to give it back.
+        long already = pods.stream()
+                .filter(other -> !uid.equals(other.getMetadata().getUid()))
+                .filter(other -> TargetPod.labels(other).containsKey(StanchLabels.QUARANTINE))
                 .count();
+        long serving = pods.stream()
+                .filter(other -> !TargetPod.labels(other).containsKey(StanchLabels.QUARANTINE))
+                .filter(PodOwner::ready)
+                .count();
+        long quarantined = already + (PodOwner.ready(pod) ? 1 : 0);
+        long total = serving + already;
         BigDecimal limit =
-                BigDecimal.valueOf(input.safety().maxQuarantineShare()).multiply(BigDecimal.valueOf(ready.size()));
+                BigDecimal.valueOf(input.safety().maxQuarantineShare()).multiply(BigDecimal.valueOf(total));
         if (BigDecimal.valueOf(quarantined).compareTo(limit) <= 0) {
             return null;
         }
         return new Planning.Refused(
                 Refusal.LIMIT,
                 "quarantining pod " + input.namespace() + "/" + input.pod() + " would put " + quarantined + " of the "
-                        + ready.size() + " ready pods of " + owner.describe(input.namespace())
+                        + total + " ready pods of " + owner.describe(input.namespace())
                         + " in quarantine; at most " + limit.setScale(0, RoundingMode.FLOOR)
                         + " may be (maxQuarantineShare " + input.safety().maxQuarantineShare() + ")");
     }
@@ -193,7 +199,7 @@ public final class QuarantinePod implements ActionType {
         }
 
         Detachment detachment = detach ? Detachment.of(pod, cluster, owner) : null;
-        Step.Relabel relabel = relabel(pod, actionId, detachment);
+        Step.Relabel relabel = relabel(pod, actionId, detachment, owner);
         Set<String> suspended = blockLabels(pod);
         if (!suspended.isEmpty()) {
             warnings.add("the pod carries the labels of earlier blocks (" + String.join(", ", suspended)
@@ -334,18 +340,22 @@ public final class QuarantinePod implements ActionType {
     }
 
     /** One step: the quarantine label, and with detach the moved labels and their annotation. */
-    private static Step.Relabel relabel(Pod pod, String actionId, @Nullable Detachment detachment) {
+    private static Step.Relabel relabel(
+            Pod pod, String actionId, @Nullable Detachment detachment, Optional<PodOwner> owner) {
         boolean moves = detachment != null && !detachment.moved().isEmpty();
         Set<String> removed = new TreeSet<>(blockLabels(pod));
+        Map<String, String> annotations = new TreeMap<>();
         if (moves) {
             removed.addAll(detachment.moved().keySet());
+            annotations.put(StanchLabels.DETACHED_LABELS, detachment.annotation());
         }
+        owner.ifPresent(o -> annotations.put(StanchLabels.QUARANTINED_FROM, o.uid()));
         return new Step.Relabel(
                 ObjectRef.pod(
                         pod.getMetadata().getNamespace(), pod.getMetadata().getName()),
                 Map.of(StanchLabels.QUARANTINE, actionId),
                 removed,
-                moves ? Map.of(StanchLabels.DETACHED_LABELS, detachment.annotation()) : Map.of(),
+                annotations,
                 Set.of());
     }
 

@@ -35,6 +35,12 @@ public final class StanchLabels {
     /** On a detached pod: the labels moved aside, as a JSON object. */
     public static final String DETACHED_LABELS = "stanch.dev/detached-labels";
 
+    /**
+     * On a quarantined pod with a controller: the controller's uid, so that the pod still counts
+     * toward its workload's share after a detach has orphaned it.
+     */
+    public static final String QUARANTINED_FROM = "stanch.dev/quarantined-from";
+
     /** The label Kubernetes 1.29+ honours on a legacy token Secret: the token no longer authenticates. */
     public static final String LEGACY_TOKEN_INVALID_SINCE = "kubernetes.io/legacy-token-invalid-since";
 

@@ -54,7 +54,8 @@ class QuarantinePodTest {
                 .extracting(Step::describe)
                 .containsExactly(
                         "create NetworkPolicy shop/stanch-quarantine-q1",
-                        "relabel Pod shop/web-7d9f-aaaaa: +label stanch.dev/quarantine=q1");
+                        "relabel Pod shop/web-7d9f-aaaaa: +label stanch.dev/quarantine=q1"
+                                + " +annotation stanch.dev/quarantined-from");
         assertThat(yaml(((Step.Create) plan.steps().getFirst()).manifest())).isEqualTo("""
                         ---
                         apiVersion: "networking.k8s.io/v1"
@@ -111,7 +112,8 @@ class QuarantinePodTest {
                 .containsExactly(
                         "create NetworkPolicy shop/stanch-quarantine-q1",
                         "create AdminNetworkPolicy stanch-quarantine-q1",
-                        "relabel Pod shop/web-7d9f-aaaaa: +label stanch.dev/quarantine=q1");
+                        "relabel Pod shop/web-7d9f-aaaaa: +label stanch.dev/quarantine=q1"
+                                + " +annotation stanch.dev/quarantined-from");
         assertThat(yaml(((Step.Create) plan.steps().get(1)).manifest())).isEqualTo("""
                         ---
                         apiVersion: "policy.networking.k8s.io/v1alpha1"
@@ -154,7 +156,8 @@ class QuarantinePodTest {
                 .containsExactly(
                         "delete NetworkPolicy shop/stanch-quarantine-q1 (created by this action)",
                         "delete AdminNetworkPolicy stanch-quarantine-q1 (created by this action)",
-                        "relabel Pod shop/web-7d9f-aaaaa: -label stanch.dev/quarantine");
+                        "relabel Pod shop/web-7d9f-aaaaa: -label stanch.dev/quarantine"
+                                + " -annotation stanch.dev/quarantined-from");
     }
 
     @Test
@@ -193,6 +196,43 @@ class QuarantinePodTest {
         ClusterSnapshot quarantined = ClusterSimulator.apply(blocked, afterBlock.steps());
         assertThat(QuarantinePod.INSTANCE.verify(afterBlock, quarantined)).isEmpty();
         assertThat(ClusterSimulator.apply(quarantined, afterBlock.undo())).isEqualTo(blocked);
+    }
+
+    @Test
+    void quarantinedPodsOrphanedByADetachStillCountTowardTheirWorkloadsShare() {
+        // Four replicas; two were quarantined with detach and orphaned by their controller (a
+        // StatefulSet starts no replacement while they keep their names). Only two serve: a third
+        // quarantine would take 3 of 4 out, over the share of 0.5.
+        ClusterSnapshot start = Fixture.cluster(OLD_SERVER);
+        List<Pod> pods = new java.util.ArrayList<>();
+        for (String name : List.of("web-7d9f-aaaaa", "web-7d9f-bbbbb")) {
+            pods.add(new PodBuilder(Fixture.webPod(name, name.endsWith("a") ? "10.244.1.10" : "10.244.1.11", true))
+                    .editMetadata()
+                    .withOwnerReferences()
+                    .withLabels(Map.of("stanch.dev/quarantine", "earlier", "version", "v2"))
+                    .addToAnnotations("stanch.dev/quarantined-from", "uid-web-7d9f")
+                    .endMetadata()
+                    .build());
+        }
+        pods.add(Fixture.webPod("web-7d9f-ccccc", "10.244.1.12", true));
+        pods.add(Fixture.webPod("web-7d9f-ddddd", "10.244.1.13", true));
+        ClusterSnapshot cluster = new ClusterSnapshot(
+                start.server(),
+                start.namespaces(),
+                pods,
+                start.networkPolicies(),
+                start.adminPolicies(),
+                start.ciliumPolicies(),
+                start.workloads(),
+                start.services(),
+                start.serviceAccounts(),
+                start.roleBindings(),
+                start.clusterRoleBindings(),
+                start.tokenSecrets());
+        Planning third = QuarantinePod.INSTANCE.plan(input("q3", "web-7d9f-ccccc", false), cluster);
+        assertThat(third).isInstanceOf(Planning.Refused.class);
+        assertThat(((Planning.Refused) third).reason()).isEqualTo(Refusal.LIMIT);
+        assertThat(((Planning.Refused) third).message()).contains("would put 3 of the 4 ready pods");
     }
 
     @Test
@@ -331,9 +371,12 @@ class QuarantinePodTest {
         assertThat(relabel.setLabels()).containsExactly(entry("stanch.dev/quarantine", "q1"));
         assertThat(relabel.removeLabels()).containsExactlyInAnyOrder("app", "pod-template-hash", "tier");
         assertThat(relabel.setAnnotations())
-                .containsExactly(entry(
-                        "stanch.dev/detached-labels",
-                        "{\"app\":\"web\",\"pod-template-hash\":\"7d9f\",\"tier\":\"backend\"}"));
+                .containsOnly(
+                        entry(
+                                "stanch.dev/detached-labels",
+                                "{\"app\":\"web\",\"pod-template-hash\":\"7d9f\",\"tier\":\"backend\"}"),
+                        // so that the orphaned pod still counts toward its ReplicaSet's share
+                        entry("stanch.dev/quarantined-from", "uid-web-7d9f"));
         Pod after =
                 ClusterSimulator.apply(cluster, plan.steps()).pod("shop", WEB_A).orElseThrow();
         assertThat(after.getMetadata().getLabels())
