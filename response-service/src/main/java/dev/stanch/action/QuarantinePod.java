@@ -396,19 +396,11 @@ public final class QuarantinePod implements ActionType {
 
     /** The pod as a Relabel step leaves it: what the "after" view is computed from. */
     private static Pod relabelled(Pod pod, Step.Relabel relabel) {
-        Map<String, String> labels = new TreeMap<>(TargetPod.labels(pod));
-        labels.putAll(relabel.setLabels());
-        relabel.removeLabels().forEach(labels::remove);
-        Map<String, String> annotations = new TreeMap<>(
-                pod.getMetadata().getAnnotations() == null
-                        ? Map.of()
-                        : pod.getMetadata().getAnnotations());
-        annotations.putAll(relabel.setAnnotations());
-        relabel.removeAnnotations().forEach(annotations::remove);
         return new PodBuilder(pod)
                 .editMetadata()
-                .withLabels(labels)
-                .withAnnotations(annotations)
+                .withLabels(new TreeMap<>(relabel.labelsAfter(pod.getMetadata().getLabels())))
+                .withAnnotations(
+                        new TreeMap<>(relabel.annotationsAfter(pod.getMetadata().getAnnotations())))
                 .endMetadata()
                 .build();
     }

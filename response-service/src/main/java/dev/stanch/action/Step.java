@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One change to the cluster, as a plan lists it and the executor carries it out. Every step is
@@ -93,6 +94,24 @@ public sealed interface Step {
             return new Relabel(object, set, remove, Map.of(), Set.of());
         }
 
+        /** The labels as this step leaves them; every other key kept. */
+        public Map<String, String> labelsAfter(@Nullable Map<String, String> labels) {
+            return after(labels, setLabels, removeLabels);
+        }
+
+        /** The annotations as this step leaves them; every other key kept. */
+        public Map<String, String> annotationsAfter(@Nullable Map<String, String> annotations) {
+            return after(annotations, setAnnotations, removeAnnotations);
+        }
+
+        private static Map<String, String> after(
+                @Nullable Map<String, String> before, Map<String, String> set, Set<String> remove) {
+            Map<String, String> result = new java.util.LinkedHashMap<>(before == null ? Map.of() : before);
+            result.putAll(set);
+            remove.forEach(result::remove);
+            return result;
+        }
+
         @Override
         public String describe() {
             StringBuilder text = new StringBuilder("relabel ").append(object).append(':');
@@ -120,6 +139,13 @@ public sealed interface Step {
         public RemoveSubjects {
             Objects.requireNonNull(object, "object");
             subjects = List.copyOf(subjects);
+        }
+
+        /** The binding's subjects after this step: the others, in their order. */
+        public List<Subject> applyTo(@Nullable List<Subject> current) {
+            List<Subject> kept = new java.util.ArrayList<>(current == null ? List.of() : current);
+            kept.removeIf(this::names);
+            return kept;
         }
 
         /** True when this step removes that subject (kind, name, namespace and API group alike). */
@@ -154,6 +180,18 @@ public sealed interface Step {
             if (subjects.size() != positions.size()) {
                 throw new IllegalArgumentException("one position per subject");
             }
+        }
+
+        /** The binding's subjects after this step: each missing one back at its old index. */
+        public List<Subject> applyTo(@Nullable List<Subject> current) {
+            List<Subject> restored = new java.util.ArrayList<>(current == null ? List.of() : current);
+            for (int i = 0; i < subjects.size(); i++) {
+                Subject subject = subjects.get(i);
+                if (restored.stream().noneMatch(s -> Subjects.same(s, subject))) {
+                    restored.add(Math.min(positions.get(i), restored.size()), subject);
+                }
+            }
+            return restored;
         }
 
         @Override

@@ -20,7 +20,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -148,23 +147,8 @@ public final class ActionExecutor {
                 case Step.Create create -> create(create, actionId);
                 case Step.DeleteOwned delete -> deleteOwned(delete);
                 case Step.Relabel relabel -> relabel(relabel);
-                case Step.RemoveSubjects remove ->
-                    editSubjects(remove.object(), subjects -> {
-                        List<Subject> kept = new ArrayList<>(subjects);
-                        kept.removeIf(remove::names);
-                        return kept;
-                    });
-                case Step.RestoreSubjects restore ->
-                    editSubjects(restore.object(), subjects -> {
-                        List<Subject> restored = new ArrayList<>(subjects);
-                        for (int i = 0; i < restore.subjects().size(); i++) {
-                            Subject subject = restore.subjects().get(i);
-                            if (restored.stream().noneMatch(s -> Step.RemoveSubjects.same(s, subject))) {
-                                restored.add(Math.min(restore.positions().get(i), restored.size()), subject);
-                            }
-                        }
-                        return restored;
-                    });
+                case Step.RemoveSubjects remove -> editSubjects(remove.object(), remove::applyTo);
+                case Step.RestoreSubjects restore -> editSubjects(restore.object(), restore::applyTo);
                 case Step.Delete delete -> delete(delete);
                 case Step.RecreateServiceAccount recreate -> recreate(recreate);
                 case Step.SyncBlockPolicies sync -> sync(sync);
@@ -247,12 +231,8 @@ public final class ActionExecutor {
     private boolean relabel(Step.Relabel step) {
         return update(step.object(), object -> {
             ObjectMeta metadata = object.getMetadata();
-            Map<String, String> labels = new LinkedHashMap<>(orEmpty(metadata.getLabels()));
-            Map<String, String> annotations = new LinkedHashMap<>(orEmpty(metadata.getAnnotations()));
-            labels.putAll(step.setLabels());
-            step.removeLabels().forEach(labels::remove);
-            annotations.putAll(step.setAnnotations());
-            step.removeAnnotations().forEach(annotations::remove);
+            Map<String, String> labels = step.labelsAfter(metadata.getLabels());
+            Map<String, String> annotations = step.annotationsAfter(metadata.getAnnotations());
             if (labels.equals(orEmpty(metadata.getLabels()))
                     && annotations.equals(orEmpty(metadata.getAnnotations()))) {
                 return null;

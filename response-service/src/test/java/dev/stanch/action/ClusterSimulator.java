@@ -18,7 +18,6 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -46,24 +45,6 @@ final class ClusterSimulator {
             current = apply(current, step, newUid);
         }
         return current;
-    }
-
-    /** A binding's subjects after a RemoveSubjects or RestoreSubjects step. */
-    static List<Subject> subjects(Step step, @Nullable List<Subject> subjects) {
-        List<Subject> result = new ArrayList<>(subjects == null ? List.of() : subjects);
-        switch (step) {
-            case Step.RemoveSubjects remove -> result.removeIf(remove::names);
-            case Step.RestoreSubjects restore -> {
-                for (int i = 0; i < restore.subjects().size(); i++) {
-                    Subject subject = restore.subjects().get(i);
-                    if (result.stream().noneMatch(s -> Step.RemoveSubjects.same(s, subject))) {
-                        result.add(Math.min(restore.positions().get(i), result.size()), subject);
-                    }
-                }
-            }
-            default -> throw new IllegalArgumentException("not a subject step: " + step.describe());
-        }
-        return result;
     }
 
     private static ClusterSnapshot apply(ClusterSnapshot c, Step step, @Nullable String newUid) {
@@ -98,9 +79,8 @@ final class ClusterSimulator {
                                 .build()
                         : s);
             }
-            case Step.RemoveSubjects remove -> edit.subjects(remove.object(), subjects -> subjects(remove, subjects));
-            case Step.RestoreSubjects restore ->
-                edit.subjects(restore.object(), subjects -> subjects(restore, subjects));
+            case Step.RemoveSubjects remove -> edit.subjects(remove.object(), remove::applyTo);
+            case Step.RestoreSubjects restore -> edit.subjects(restore.object(), restore::applyTo);
             case Step.RecreateServiceAccount recreate -> {
                 edit.accounts.removeIf(a -> matches(a, recreate.object())
                         && recreate.uid().equals(a.getMetadata().getUid()));
@@ -136,15 +116,9 @@ final class ClusterSimulator {
     }
 
     private static ObjectMeta relabelled(ObjectMeta meta, Step.Relabel step) {
-        Map<String, String> labels = new LinkedHashMap<>(meta.getLabels() == null ? Map.of() : meta.getLabels());
-        labels.putAll(step.setLabels());
-        step.removeLabels().forEach(labels::remove);
-        Map<String, String> annotations =
-                new LinkedHashMap<>(meta.getAnnotations() == null ? Map.of() : meta.getAnnotations());
-        annotations.putAll(step.setAnnotations());
-        step.removeAnnotations().forEach(annotations::remove);
         ObjectMeta copy = new ObjectMetaBuilder(meta).build();
-        copy.setLabels(labels);
+        copy.setLabels(step.labelsAfter(meta.getLabels()));
+        Map<String, String> annotations = step.annotationsAfter(meta.getAnnotations());
         // An object that had no annotations and gets none back compares equal to its pre-image.
         copy.setAnnotations(annotations.isEmpty() && meta.getAnnotations() == null ? null : annotations);
         return copy;

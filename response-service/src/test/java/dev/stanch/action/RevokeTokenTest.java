@@ -326,8 +326,7 @@ class RevokeTokenTest {
             Step.RestoreSubjects restore = restoration(plan, remove.object());
             assertThat(restore.subjects()).containsExactly(serviceAccount("shop", "web"));
             assertThat(restore.positions()).containsExactly(1);
-            assertThat(ClusterSimulator.subjects(remove, READERS.getSubjects()))
-                    .containsExactly(user("alice"), group("shop-devs"));
+            assertThat(remove.applyTo(READERS.getSubjects())).containsExactly(user("alice"), group("shop-devs"));
         }
 
         @Test
@@ -339,8 +338,7 @@ class RevokeTokenTest {
             assertThat(remove.subjects()).containsExactly(serviceAccount("shop", "web"));
             assertThat(restoration(plan, remove.object()).positions()).containsExactly(0);
             // The binding is left with no subjects, and left: no step deletes a binding.
-            assertThat(ClusterSimulator.subjects(remove, BILLING_VIEW.getSubjects()))
-                    .isEmpty();
+            assertThat(remove.applyTo(BILLING_VIEW.getSubjects())).isEmpty();
             assertThat(plan.steps())
                     .filteredOn(s -> s.object().kind().endsWith("Binding"))
                     .allMatch(s -> s instanceof Step.RemoveSubjects);
@@ -378,7 +376,7 @@ class RevokeTokenTest {
             assertThat(remove.subjects())
                     .containsExactly(serviceAccount("shop", "web"), user("system:serviceaccount:shop:web"));
             assertThat(restoration(plan, remove.object()).positions()).containsExactly(1, 3);
-            assertThat(ClusterSimulator.subjects(remove, NODES.getSubjects()))
+            assertThat(remove.applyTo(NODES.getSubjects()))
                     .containsExactly(serviceAccount("kube-system", "metrics"), user("carol"), group("ops"));
         }
 
@@ -420,10 +418,10 @@ class RevokeTokenTest {
                     .orElseThrow();
             Step.RestoreSubjects restore = restoration(plan(cluster(V1_29), KEEP), remove.object());
 
-            List<Subject> meanwhile = new ArrayList<>(ClusterSimulator.subjects(remove, NODES.getSubjects()));
+            List<Subject> meanwhile = new ArrayList<>(remove.applyTo(NODES.getSubjects()));
             meanwhile.remove(user("carol"));
 
-            assertThat(ClusterSimulator.subjects(restore, meanwhile))
+            assertThat(restore.applyTo(meanwhile))
                     .containsExactly(
                             serviceAccount("kube-system", "metrics"),
                             serviceAccount("shop", "web"),
