@@ -60,42 +60,14 @@ class ActionsApiServerIT {
         this.admin = kube.admin();
         this.stanch = StanchIdentity.of(kube).client();
         this.namespace = kube.createNamespace("shop");
-        pod("web-1", net + "11", Map.of("app", "web"));
-        pod("web-2", net + "12", Map.of("app", "web"));
-        pod("db-0", net + "20", Map.of("app", "db"));
+        ClusterFixtures.runningPod(admin, namespace, "web-1", net + "11", Map.of("app", "web"));
+        ClusterFixtures.runningPod(admin, namespace, "web-2", net + "12", Map.of("app", "web"));
+        ClusterFixtures.runningPod(admin, namespace, "db-0", net + "20", Map.of("app", "db"));
     }
 
     @AfterEach
     void deleteNamespace() {
         admin.namespaces().withName(namespace).delete();
-    }
-
-    private void pod(String name, String ip, Map<String, String> labels) {
-        Pod pod = admin.pods()
-                .inNamespace(namespace)
-                .resource(new PodBuilder()
-                        .withNewMetadata()
-                        .withName(name)
-                        .withLabels(labels)
-                        .endMetadata()
-                        .withNewSpec()
-                        .addNewContainer()
-                        .withName("main")
-                        .withImage("example/" + name)
-                        .endContainer()
-                        .endSpec()
-                        .build())
-                .create();
-        admin.pods()
-                .inNamespace(namespace)
-                .resource(new PodBuilder(pod)
-                        .withNewStatus()
-                        .withPhase("Running")
-                        .withPodIP(ip)
-                        .addNewPodIP(ip)
-                        .endStatus()
-                        .build())
-                .updateStatus();
     }
 
     private ActionPlan plan(ActionKind kind, String pod, Map<String, Object> params) {

@@ -15,11 +15,8 @@ import dev.stanch.playbook.Approval;
 import dev.stanch.playbook.OnApprovalTimeout;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -63,32 +60,9 @@ class AdminPoliciesApiServerIT {
                         .addToLabels("kubernetes.io/metadata.name", namespace)
                         .endMetadata()
                         .build());
-        pod("web-1", "10.2.0.11");
-        pod("web-2", "10.2.0.12");
-        // A policy that allows the web pods' egress to the C2 range: a NetworkPolicy block cannot win.
-        admin.network()
-                .v1()
-                .networkPolicies()
-                .inNamespace(namespace)
-                .resource(new NetworkPolicyBuilder()
-                        .withNewMetadata()
-                        .withName("web-egress")
-                        .endMetadata()
-                        .withNewSpec()
-                        .withNewPodSelector()
-                        .withMatchLabels(Map.of("app", "web"))
-                        .endPodSelector()
-                        .withPolicyTypes("Egress")
-                        .addNewEgress()
-                        .addNewTo()
-                        .withNewIpBlock()
-                        .withCidr("203.0.113.0/24")
-                        .endIpBlock()
-                        .endTo()
-                        .endEgress()
-                        .endSpec()
-                        .build())
-                .create();
+        ClusterFixtures.runningPod(admin, namespace, "web-1", "10.2.0.11", Map.of("app", "web"));
+        ClusterFixtures.runningPod(admin, namespace, "web-2", "10.2.0.12", Map.of("app", "web"));
+        ClusterFixtures.webEgressToC2(admin, namespace);
     }
 
     @AfterEach
@@ -107,34 +81,6 @@ class AdminPoliciesApiServerIT {
         await().atMost(Duration.ofSeconds(60))
                 .until(() -> !new ClusterReader(admin).server().hasAdminNetworkPolicy()
                         && !new ClusterReader(admin).server().hasClusterNetworkPolicy());
-    }
-
-    private void pod(String name, String ip) {
-        Pod pod = admin.pods()
-                .inNamespace(namespace)
-                .resource(new PodBuilder()
-                        .withNewMetadata()
-                        .withName(name)
-                        .withLabels(Map.of("app", "web"))
-                        .endMetadata()
-                        .withNewSpec()
-                        .addNewContainer()
-                        .withName("main")
-                        .withImage("example/web")
-                        .endContainer()
-                        .endSpec()
-                        .build())
-                .create();
-        admin.pods()
-                .inNamespace(namespace)
-                .resource(new PodBuilder(pod)
-                        .withNewStatus()
-                        .withPhase("Running")
-                        .withPodIP(ip)
-                        .addNewPodIP(ip)
-                        .endStatus()
-                        .build())
-                .updateStatus();
     }
 
     /** A CRD of the network-policy-api group that keeps whatever spec it is given. */

@@ -16,13 +16,10 @@ import dev.stanch.playbook.Approval;
 import dev.stanch.playbook.OnApprovalTimeout;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaPropsBuilder;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -63,32 +60,9 @@ class CiliumApiServerIT {
                 .create()
                 .getMetadata()
                 .getName();
-        pod("web-1", "10.3.0.11");
-        pod("web-2", "10.3.0.12");
-        // A policy that allows the web pods' egress to the C2 range: a NetworkPolicy block cannot win.
-        admin.network()
-                .v1()
-                .networkPolicies()
-                .inNamespace(namespace)
-                .resource(new NetworkPolicyBuilder()
-                        .withNewMetadata()
-                        .withName("web-egress")
-                        .endMetadata()
-                        .withNewSpec()
-                        .withNewPodSelector()
-                        .withMatchLabels(Map.of("app", "web"))
-                        .endPodSelector()
-                        .withPolicyTypes("Egress")
-                        .addNewEgress()
-                        .addNewTo()
-                        .withNewIpBlock()
-                        .withCidr("203.0.113.0/24")
-                        .endIpBlock()
-                        .endTo()
-                        .endEgress()
-                        .endSpec()
-                        .build())
-                .create();
+        ClusterFixtures.runningPod(admin, namespace, "web-1", "10.3.0.11", Map.of("app", "web"));
+        ClusterFixtures.runningPod(admin, namespace, "web-2", "10.3.0.12", Map.of("app", "web"));
+        ClusterFixtures.webEgressToC2(admin, namespace);
     }
 
     @AfterEach
@@ -105,34 +79,6 @@ class CiliumApiServerIT {
             ServerInfo server = new ClusterReader(admin).server();
             return !server.hasCiliumNetworkPolicy() && !server.hasCiliumClusterwideNetworkPolicy();
         });
-    }
-
-    private void pod(String name, String ip) {
-        Pod pod = admin.pods()
-                .inNamespace(namespace)
-                .resource(new PodBuilder()
-                        .withNewMetadata()
-                        .withName(name)
-                        .withLabels(Map.of("app", "web"))
-                        .endMetadata()
-                        .withNewSpec()
-                        .addNewContainer()
-                        .withName("main")
-                        .withImage("example/web")
-                        .endContainer()
-                        .endSpec()
-                        .build())
-                .create();
-        admin.pods()
-                .inNamespace(namespace)
-                .resource(new PodBuilder(pod)
-                        .withNewStatus()
-                        .withPhase("Running")
-                        .withPodIP(ip)
-                        .addNewPodIP(ip)
-                        .endStatus()
-                        .build())
-                .updateStatus();
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.stanch.guardrail.Admit;
 import dev.stanch.guardrail.Guardrails;
 import dev.stanch.guardrail.Rule;
 import dev.stanch.kubernetes.ActionExecutor;
+import dev.stanch.kubernetes.ClusterFixtures;
 import dev.stanch.kubernetes.ClusterReader;
 import dev.stanch.kubernetes.KubeApiServer;
 import dev.stanch.kubernetes.KubeApiServerExtension;
@@ -31,7 +32,6 @@ import dev.stanch.playbook.PlaybookLoader;
 import dev.stanch.playbook.PlaybookSet;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -97,7 +97,7 @@ class WorkflowIT {
 
     @Test
     void aDetectionIsApprovedAppliedAndRolledBackAtExpiry() {
-        pod("web-1", net + "11");
+        ClusterFixtures.runningPod(admin, namespace, "web-1", net + "11", Map.of("app", "web"));
         Map<String, Object> before = fingerprint();
         Intake intake = intake(stage("approval: required", "approvalTimeout: 30m", "expireAfter: 1h"));
         Detection detection = detection("web-1");
@@ -169,7 +169,7 @@ class WorkflowIT {
 
     @Test
     void nobodysAnswerExpiresThePendingActionAndChangesNothing() {
-        pod("web-1", net + "11");
+        ClusterFixtures.runningPod(admin, namespace, "web-1", net + "11", Map.of("app", "web"));
         Map<String, Object> before = fingerprint();
         Action action = acted(intake(stage("approval: required", "approvalTimeout: 30m", "onApprovalTimeout: reject"))
                 .accept(detection("web-1")));
@@ -194,7 +194,7 @@ class WorkflowIT {
 
     @Test
     void aPersonsRejectionIsFinalAndChangesNothing() {
-        pod("web-1", net + "11");
+        ClusterFixtures.runningPod(admin, namespace, "web-1", net + "11", Map.of("app", "web"));
         Map<String, Object> before = fingerprint();
         Action action = acted(
                 intake(stage("approval: required", "approvalTimeout: 30m")).accept(detection("web-1")));
@@ -216,7 +216,7 @@ class WorkflowIT {
 
     @Test
     void silenceApprovesOnlyWhenTheStageSaysSo() {
-        pod("web-1", net + "11");
+        ClusterFixtures.runningPod(admin, namespace, "web-1", net + "11", Map.of("app", "web"));
         Action action = acted(intake(stage("approval: required", "approvalTimeout: 5m", "onApprovalTimeout: approve"))
                 .accept(detection("web-1")));
         Runner runner = runner(executor);
@@ -232,7 +232,7 @@ class WorkflowIT {
 
     @Test
     void aFailureThatIsNotTransientFailsTheActionWithItsReason() {
-        pod("web-1", net + "11");
+        ClusterFixtures.runningPod(admin, namespace, "web-1", net + "11", Map.of("app", "web"));
         Action action = acted(
                 intake(stage("approval: required", "approvalTimeout: 30m")).accept(detection("web-1")));
         new Responder(ledger).approve(action.id(), "alice", "go");
@@ -257,7 +257,7 @@ class WorkflowIT {
         List<UUID> ids = new ArrayList<>();
         int steps = 0;
         for (int i = 1; i <= 6; i++) {
-            pod("web-" + i, net + (10 + i));
+            ClusterFixtures.runningPod(admin, namespace, "web-" + i, net + (10 + i), Map.of("app", "web"));
             Action action = acted(intake.accept(detection("web-" + i)));
             assertThat(action.status()).isEqualTo(ActionStatus.APPROVED);
             ids.add(action.id());
@@ -299,7 +299,7 @@ class WorkflowIT {
 
     @Test
     void anActionLeftApplyingWithNothingAppliedIsFinishedByTheNextRun() {
-        pod("web-1", net + "11");
+        ClusterFixtures.runningPod(admin, namespace, "web-1", net + "11", Map.of("app", "web"));
         Action action = acted(intake(stage("approval: auto")).accept(detection("web-1")));
         ActionPlan plan = ledger.plan(action.id()).orElseThrow();
         crashAfterIntent(action);
@@ -322,7 +322,7 @@ class WorkflowIT {
 
     @Test
     void anActionLeftHalfAppliedIsFinishedWithoutApplyingAnyStepTwice() {
-        pod("web-1", net + "11");
+        ClusterFixtures.runningPod(admin, namespace, "web-1", net + "11", Map.of("app", "web"));
         Map<String, Object> before = fingerprint();
         Action action =
                 acted(intake(stage("approval: auto", "expireAfter: 10m")).accept(detection("web-1")));
@@ -347,7 +347,7 @@ class WorkflowIT {
 
     @Test
     void aRollbackLeftHalfwayIsFinishedByTheNextRun() {
-        pod("web-1", net + "11");
+        ClusterFixtures.runningPod(admin, namespace, "web-1", net + "11", Map.of("app", "web"));
         Map<String, Object> before = fingerprint();
         Action action = acted(intake(stage("approval: auto")).accept(detection("web-1")));
         Runner runner = runner(executor);
@@ -395,22 +395,22 @@ class WorkflowIT {
         Guardrails oneAMinute = new Guardrails(null, null, null, null, 1, null, null, false);
         Intake intake =
                 new Intake(ledger, playbooks(stage("approval: auto")), oneAMinute, new ClusterReader(stanch), clock);
-        pod("web-1", net + "11");
-        pod("web-2", net + "12");
+        ClusterFixtures.runningPod(admin, namespace, "web-1", net + "11", Map.of("app", "web"));
+        ClusterFixtures.runningPod(admin, namespace, "web-2", net + "12", Map.of("app", "web"));
 
         assertThat(acted(intake.accept(detection("web-1"))).status()).isEqualTo(ActionStatus.APPROVED);
         Intake.Result.Acted second = (Intake.Result.Acted) intake.accept(detection("web-2"));
         assertThat(second.action().status()).isEqualTo(ActionStatus.BLOCKED);
         assertThat(second.admit().reason()).isEqualTo("rate limit: 1 action in the last minute (limit 1)");
         clock.advance(Duration.ofMinutes(1).plusNanos(1000));
-        pod("web-3", net + "13");
+        ClusterFixtures.runningPod(admin, namespace, "web-3", net + "13", Map.of("app", "web"));
         assertThat(acted(intake.accept(detection("web-3"))).status()).isEqualTo(ActionStatus.APPROVED);
     }
 
     @Test
     void transientFailuresAreRetriedWithBackoffThenFail() {
-        pod("web-1", net + "11");
-        pod("web-2", net + "12");
+        ClusterFixtures.runningPod(admin, namespace, "web-1", net + "11", Map.of("app", "web"));
+        ClusterFixtures.runningPod(admin, namespace, "web-2", net + "12", Map.of("app", "web"));
         Intake intake = intake(stage("approval: auto"));
         Action retried = acted(intake.accept(detection("web-1")));
         // An API server that does not answer: every call fails as transient.
@@ -546,34 +546,6 @@ class WorkflowIT {
 
     private Pod pod(String name) {
         return admin.pods().inNamespace(namespace).withName(name).get();
-    }
-
-    private void pod(String name, String ip) {
-        Pod pod = admin.pods()
-                .inNamespace(namespace)
-                .resource(new PodBuilder()
-                        .withNewMetadata()
-                        .withName(name)
-                        .withLabels(Map.of("app", "web"))
-                        .endMetadata()
-                        .withNewSpec()
-                        .addNewContainer()
-                        .withName("main")
-                        .withImage("example/" + name)
-                        .endContainer()
-                        .endSpec()
-                        .build())
-                .create();
-        admin.pods()
-                .inNamespace(namespace)
-                .resource(new PodBuilder(pod)
-                        .withNewStatus()
-                        .withPhase("Running")
-                        .withPodIP(ip)
-                        .addNewPodIP(ip)
-                        .endStatus()
-                        .build())
-                .updateStatus();
     }
 
     /** What a rollback must leave exactly as before: the namespace's pods and policies. */
