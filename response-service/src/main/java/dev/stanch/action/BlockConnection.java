@@ -181,7 +181,9 @@ public final class BlockConnection implements ActionType {
         }
         List<NetworkPolicy> siblings = siblings(cluster, pod, request.direction);
         Candidate byNetworkPolicy = networkPolicy(input, cluster, pod, subject, siblings);
-        List<String> problems = new ArrayList<>(byNetworkPolicy.problems(before, subject));
+        Check byNetworkPolicyCheck = byNetworkPolicy.check(before, subject);
+        List<String> problems = new ArrayList<>(byNetworkPolicyCheck.problems());
+        ConnectivityDiff diff = byNetworkPolicyCheck.diff();
         // A Cilium policy's allow rules and default-deny mode are outside the engine's model: where one
         // selects the pod, a NetworkPolicy (which only adds allows) may open what it drops, or leave
         // open what it allows, and the engine could not tell. A Cilium deny only takes away.
@@ -234,7 +236,8 @@ public final class BlockConnection implements ActionType {
                                 + ServerInfo.CILIUM_NETWORK_POLICY + ")");
             }
             String kind = byDenial.policy.getKind();
-            List<String> denialProblems = byDenial.problems(before, denied);
+            Check denialCheck = byDenial.check(before, denied);
+            List<String> denialProblems = denialCheck.problems();
             if (!denialProblems.isEmpty()) {
                 return Planning.refuse(
                         Refusal.INEFFECTIVE,
@@ -244,6 +247,7 @@ public final class BlockConnection implements ActionType {
             warnings.add("a NetworkPolicy would not cut the flow (" + String.join("; ", problems) + "): a " + kind
                     + " denies it instead");
             chosen = byDenial;
+            diff = denialCheck.diff();
             byPort = portAsked;
         } else if (portAsked && !byPort) {
             warnings.add("the API server (" + cluster.server() + ") has no NetworkPolicy endPort (1.25+): "
@@ -283,7 +287,6 @@ public final class BlockConnection implements ActionType {
                 "label " + ObjectRef.of(pod) + " and create " + ObjectRef.of(chosen.policy),
                 "rollback deletes the policy and removes the labels"
                         + (chosen == byNetworkPolicy ? "; the pod's other block policies are aligned again" : "")));
-        ConnectivityDiff diff = NetpolEngine.diff(before, chosen.after, subject.subjectEndpoint());
         List<String> lost =
                 diff.losses().stream().map(ConnectivityChange::toString).toList();
         String summary = "Cut " + subject.describe() + " with " + chosen.policy.getKind() + " "
@@ -381,8 +384,8 @@ public final class BlockConnection implements ActionType {
      */
     private record Candidate(HasMetadata policy, List<Step> steps, List<Step> undo, NetpolEngine after) {
 
-        /** Why this candidate would not do: the flow stays open, or other flows change. */
-        List<String> problems(NetpolEngine before, Flow flow) {
+        /** Why this candidate would not do — the flow stays open, or other flows change — and its diff. */
+        Check check(NetpolEngine before, Flow flow) {
             List<String> problems = new ArrayList<>();
             ConnectionSet open = flow.open(after).intersect(flow.blocked.connections());
             if (!open.isEmpty()) {
@@ -401,9 +404,17 @@ public final class BlockConnection implements ActionType {
                     problems.add("it would also cut " + change);
                 }
             }
-            return problems;
+            return new Check(problems, diff);
         }
     }
+
+    /**
+     * A candidate judged by the engine.
+     *
+     * @param problems why it would not do; empty when it does
+     * @param diff the pod's connectivity before vs after it: the plan's connectivity lost
+     */
+    private record Check(List<String> problems, ConnectivityDiff diff) {}
 
     private static Candidate networkPolicy(
             PlanInput input, ClusterSnapshot cluster, Pod pod, Flow flow, List<NetworkPolicy> siblings) {
