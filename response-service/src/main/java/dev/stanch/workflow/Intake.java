@@ -19,6 +19,7 @@ import dev.stanch.playbook.PlaybookEngine;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The front of the workflow: takes one detection to its action's first status. Everything it writes
@@ -41,13 +42,22 @@ public final class Intake {
     static final String GUARDRAILS = "stanch:guardrails";
 
     private final Ledger ledger;
-    private final PlaybookEngine playbooks;
+    private final Supplier<PlaybookEngine> playbooks;
     private final Gate gate;
     private final Safety safety;
     private final ClusterReader reader;
     private final Clock clock;
 
-    public Intake(Ledger ledger, PlaybookEngine playbooks, Guardrails guardrails, ClusterReader reader, Clock clock) {
+    /**
+     * @param playbooks the engine in force for each detection (e.g. a reloadable {@link
+     *     dev.stanch.playbook.PlaybookCatalog#engine()}), asked once per detection
+     */
+    public Intake(
+            Ledger ledger,
+            Supplier<PlaybookEngine> playbooks,
+            Guardrails guardrails,
+            ClusterReader reader,
+            Clock clock) {
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.playbooks = Objects.requireNonNull(playbooks, "playbooks");
         this.gate = new Gate(guardrails);
@@ -87,7 +97,7 @@ public final class Intake {
             if (!ledger.storeDetection(detection)) {
                 return new Result.Duplicate(detection.id());
             }
-            Decision decision = playbooks.decide(detection, ledger.history());
+            Decision decision = playbooks.get().decide(detection, ledger.history());
             ledger.recordMatches(detection, decision.matchedPlaybooks());
             return switch (decision) {
                 case Decision.NoAction none -> new Result.NoAction(detection.id(), none);

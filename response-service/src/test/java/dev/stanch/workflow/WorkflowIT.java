@@ -48,6 +48,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -526,10 +527,11 @@ class WorkflowIT {
         return yaml.toString();
     }
 
-    private static PlaybookEngine playbooks(String yaml) {
+    private static Supplier<PlaybookEngine> playbooks(String yaml) {
         PlaybookSet set = new PlaybookLoader().parse("test.yaml", yaml);
         assertThat(set.errors()).isEmpty(); // approving by silence is only warned about
-        return new PlaybookEngine(set.playbooks());
+        PlaybookEngine engine = new PlaybookEngine(set.playbooks());
+        return () -> engine;
     }
 
     private Detection detection(String pod) {
