@@ -1,6 +1,8 @@
 package dev.stanch.playbook;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -8,6 +10,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,11 +49,14 @@ public final class PlaybookCatalog {
     private final PlaybookLoader loader = new PlaybookLoader();
     private final AtomicReference<Loaded> current = new AtomicReference<>();
     private final AtomicReference<@Nullable Refused> lastRefused = new AtomicReference<>();
+    /** What the directory looked like at the last reload: files with their sizes and change times. */
+    private final AtomicReference<String> lastSeen = new AtomicReference<>("");
 
-    private PlaybookCatalog(@Nullable Path directory, Clock clock, PlaybookSet initial) {
+    private PlaybookCatalog(@Nullable Path directory, Clock clock, PlaybookSet initial, String seen) {
         this.directory = directory;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.current.set(loaded(initial));
+        this.lastSeen.set(seen);
     }
 
     /**
@@ -60,11 +67,13 @@ public final class PlaybookCatalog {
      * @throws IOException when the directory cannot be read
      */
     public static PlaybookCatalog load(Path directory, Clock clock) throws IOException {
+        // Looked at before reading: a change made while loading is seen by the next check.
+        String seen = fingerprint(directory);
         PlaybookSet set = new PlaybookLoader().load(List.of(directory));
         if (!set.isValid()) {
             throw new InvalidPlaybooksException(directory, set.errors());
         }
-        return new PlaybookCatalog(directory, clock, set);
+        return new PlaybookCatalog(directory, clock, set, seen);
     }
 
     /** A fixed set, for tests and for a service given its playbooks in code. */
@@ -72,7 +81,7 @@ public final class PlaybookCatalog {
         if (!set.isValid()) {
             throw new InvalidPlaybooksException(null, set.errors());
         }
-        return new PlaybookCatalog(null, clock, set);
+        return new PlaybookCatalog(null, clock, set, "");
     }
 
     /** The set in force. */
@@ -117,6 +126,42 @@ public final class PlaybookCatalog {
         current.set(loaded(set));
         lastRefused.set(null);
         return List.of();
+    }
+
+    /**
+     * Reloads when a file under the directory was added, removed or changed since the last reload
+     * (by size and modification time), so that a periodic check costs a directory listing.
+     *
+     * @return empty when nothing changed; else the reload's problems (empty when it took effect)
+     */
+    public Optional<List<Problem>> reloadIfChanged() {
+        if (directory == null) {
+            return Optional.empty();
+        }
+        String seen = fingerprint(directory);
+        if (seen.equals(lastSeen.getAndSet(seen))) {
+            return Optional.empty();
+        }
+        return Optional.of(reload());
+    }
+
+    private static String fingerprint(Path directory) {
+        try (Stream<Path> walk = Files.walk(directory)) {
+            return walk.filter(Files::isRegularFile)
+                    .sorted()
+                    .map(file -> {
+                        try {
+                            return file + ":" + Files.size(file) + ":"
+                                    + Files.getLastModifiedTime(file).toMillis();
+                        } catch (IOException e) {
+                            return file + ":unreadable";
+                        }
+                    })
+                    .collect(Collectors.joining("\n"));
+        } catch (IOException | UncheckedIOException e) {
+            // Unreadable now: a change, which the reload reports as a problem.
+            return "unreadable:" + e;
+        }
     }
 
     private Loaded loaded(PlaybookSet set) {

@@ -56,14 +56,8 @@ public final class LedgerPostgres implements AutoCloseable {
     /** A new, empty database with the ledger's schema (through {@link Ledger#migrate}, as the service will). */
     public DataSource newDatabase() {
         String name = "ledger_" + databases.incrementAndGet();
-        try (Connection connection = server.getPostgresDatabase().getConnection();
-                Statement statement = connection.createStatement()) {
-            statement.execute("create database " + name);
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot create database " + name, e);
-        }
         HikariConfig pool = new HikariConfig();
-        pool.setJdbcUrl(server.getJdbcUrl("postgres", name));
+        pool.setJdbcUrl(createDatabase(name));
         pool.setUsername("postgres");
         pool.setMaximumPoolSize(4);
         pool.setPoolName(name);
@@ -71,6 +65,24 @@ public final class LedgerPostgres implements AutoCloseable {
         pools.add(dataSource);
         Ledger.migrate(dataSource);
         return dataSource;
+    }
+
+    /**
+     * A new database without any schema, for a service under test to migrate: its JDBC URL (user
+     * {@code postgres}, no password).
+     */
+    public String newEmptyDatabase() {
+        return createDatabase("service_" + databases.incrementAndGet());
+    }
+
+    private String createDatabase(String name) {
+        try (Connection connection = server.getPostgresDatabase().getConnection();
+                Statement statement = connection.createStatement()) {
+            statement.execute("create database " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create database " + name, e);
+        }
+        return server.getJdbcUrl("postgres", name);
     }
 
     @Override

@@ -1,0 +1,124 @@
+package dev.stanch.app;
+
+import dev.stanch.detection.DetectionNormalizer;
+import dev.stanch.guardrail.Guardrails;
+import dev.stanch.kubernetes.ActionExecutor;
+import dev.stanch.kubernetes.ClusterReader;
+import dev.stanch.ledger.Ledger;
+import dev.stanch.playbook.PlaybookCatalog;
+import dev.stanch.workflow.Intake;
+import dev.stanch.workflow.Responder;
+import dev.stanch.workflow.Runner;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import javax.sql.DataSource;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.scheduling.annotation.EnableScheduling;
+
+/**
+ * The service's parts, put together: the plain-Java features get their collaborators here, by
+ * constructor, and nothing of Spring reaches into them.
+ *
+ * <p>The database comes from Spring Boot's {@code spring.datasource.*} and the cluster from
+ * fabric8's own configuration (in a pod its service account; elsewhere {@code KUBECONFIG} or
+ * {@code ~/.kube/config}), so that both are configured the way their operators already know.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(StanchProperties.class)
+@EnableScheduling
+class StanchConfiguration {
+
+    @Bean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    Ledger ledger(DataSource dataSource, StanchProperties properties, Clock clock) {
+        if (properties.ledger().migrate()) {
+            Ledger.migrate(dataSource);
+        }
+        return new Ledger(dataSource, clock);
+    }
+
+    /**
+     * The guardrails, from {@code stanch.guardrails.*}: bound here rather than as configuration
+     * properties because the record belongs to the plain-Java core. A key left out keeps its
+     * default; a bad value stops the start with the field named.
+     */
+    @Bean
+    Guardrails guardrails(Environment environment) {
+        return Binder.get(environment)
+                .bind("stanch.guardrails", Guardrails.class)
+                .orElseGet(Guardrails::defaults);
+    }
+
+    @Bean
+    PlaybookCatalog playbookCatalog(StanchProperties properties, Clock clock) {
+        try {
+            return PlaybookCatalog.load(properties.playbooks().dir(), clock);
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot read the playbooks in " + properties.playbooks().dir(), e);
+        }
+    }
+
+    @Bean(destroyMethod = "close")
+    KubernetesClient kubernetesClient(StanchProperties properties) {
+        Path kubeconfig = properties.kubernetes().kubeconfig();
+        if (kubeconfig == null) {
+            return new KubernetesClientBuilder().build();
+        }
+        try {
+            return new KubernetesClientBuilder()
+                    .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig)))
+                    .build();
+        } catch (IOException e) {
+            throw new UncheckedIOException("stanch.kubernetes.kubeconfig: cannot read " + kubeconfig, e);
+        }
+    }
+
+    @Bean
+    ClusterReader clusterReader(KubernetesClient client) {
+        return new ClusterReader(client);
+    }
+
+    @Bean
+    ActionExecutor actionExecutor(KubernetesClient client) {
+        return new ActionExecutor(client);
+    }
+
+    @Bean
+    DetectionNormalizer detectionNormalizer(Clock clock) {
+        return new DetectionNormalizer(clock);
+    }
+
+    @Bean
+    Intake intake(Ledger ledger, PlaybookCatalog playbooks, Guardrails guardrails, ClusterReader reader, Clock clock) {
+        return new Intake(ledger, playbooks::engine, guardrails, reader, clock);
+    }
+
+    @Bean
+    Runner runner(Ledger ledger, ActionExecutor executor, StanchProperties properties) {
+        return new Runner(
+                ledger,
+                executor,
+                properties.runner().lease(),
+                properties.runner().batch());
+    }
+
+    @Bean
+    Responder responder(Ledger ledger) {
+        return new Responder(ledger);
+    }
+}

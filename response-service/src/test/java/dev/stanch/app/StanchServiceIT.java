@@ -1,0 +1,208 @@
+package dev.stanch.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stanch.detection.Detection;
+import dev.stanch.detection.DetectionNormalizer;
+import dev.stanch.detection.Normalization;
+import dev.stanch.kubernetes.ClusterFixtures;
+import dev.stanch.ledger.ActionStatus;
+import dev.stanch.ledger.Ledger;
+import dev.stanch.ledger.LedgerPostgres;
+import dev.stanch.ledger.LedgerPostgresExtension;
+import dev.stanch.playbook.PlaybookCatalog;
+import dev.stanch.workflow.Intake;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The service as it is deployed: the whole application context on a real PostgreSQL (which it
+ * migrates itself) and a Kubernetes API (fabric8's mock, enough for the wiring), configured only
+ * through its properties. Proves the parts are put together: a detection taken in is applied by
+ * the scheduled runner without anyone calling it, and changed playbooks are picked up — or refused
+ * with the last good set kept.
+ */
+@ExtendWith(LedgerPostgresExtension.class)
+// Closed after this class: its schedules must not outlive the database and cluster it was given.
+@DirtiesContext
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "stanch.runner.interval=100ms",
+            "stanch.playbooks.reload-interval=100ms",
+            "stanch.guardrails.protected-namespaces=kube-system",
+        })
+class StanchServiceIT {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    @TempDir
+    static Path playbooks;
+
+    private static String databaseUrl;
+    private static KubernetesMockServer kubernetes;
+    private static KubernetesClient admin;
+    private static Path kubeconfig;
+
+    @Autowired
+    Intake intake;
+
+    @Autowired
+    Ledger ledger;
+
+    @Autowired
+    PlaybookCatalog catalog;
+
+    @BeforeAll
+    static void startDependencies(LedgerPostgres postgres, @TempDir Path dir) throws IOException {
+        databaseUrl = postgres.newEmptyDatabase();
+        kubernetes = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        kubernetes.init();
+        admin = kubernetes.createClient();
+        kubeconfig = dir.resolve("kubeconfig");
+        Files.writeString(kubeconfig, """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: mock, cluster: {server: "%s"}}]
+                users: [{name: stanch, user: {}}]
+                contexts: [{name: mock, context: {cluster: mock, user: stanch}}]
+                current-context: mock
+                """.formatted(admin.getConfiguration().getMasterUrl()));
+        Files.writeString(playbooks.resolve("c2.yaml"), playbook("outbound-c2", "approval: auto"));
+    }
+
+    @DynamicPropertySource
+    static void dependencies(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> databaseUrl);
+        registry.add("spring.datasource.username", () -> "postgres");
+        registry.add("stanch.kubernetes.kubeconfig", () -> kubeconfig.toString());
+        registry.add("stanch.playbooks.dir", () -> playbooks.toString());
+    }
+
+    @AfterAll
+    static void stopKubernetes() {
+        admin.close();
+        kubernetes.destroy();
+    }
+
+    @Test
+    void aDetectionIsAppliedByTheScheduledRunner() {
+        admin.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName("shop")
+                        .endMetadata()
+                        .build())
+                .create();
+        ClusterFixtures.runningPod(admin, "shop", "web-1", "10.0.0.11", Map.of("app", "web"));
+
+        Intake.Result result = intake.accept(c2Detection("web-1", "10.0.0.11"));
+
+        assertThat(result).isInstanceOf(Intake.Result.Acted.class);
+        var action = ((Intake.Result.Acted) result).action();
+        assertThat(action.status()).isEqualTo(ActionStatus.APPROVED);
+        await(
+                "the runner applies " + action.id(),
+                () -> ledger.action(action.id()).status() == ActionStatus.APPLIED);
+        List<NetworkPolicy> policies = admin.network()
+                .v1()
+                .networkPolicies()
+                .inNamespace("shop")
+                .list()
+                .getItems();
+        assertThat(policies)
+                .singleElement()
+                .satisfies(policy -> assertThat(policy.getMetadata().getLabels())
+                        .containsEntry("app.kubernetes.io/managed-by", "stanch"));
+    }
+
+    @Test
+    void changedPlaybooksArePickedUpAndABrokenChangeIsRefused() throws IOException {
+        Path extra = playbooks.resolve("shell.yaml");
+        Files.writeString(extra, playbook("shell", "approval: required"));
+        await("the new playbook is loaded", () -> catalog.current().playbooks().size() == 2);
+
+        Files.writeString(extra, playbook("shell", "approval: sometimes"));
+        await("the broken change is refused", () -> catalog.lastRefused().isPresent());
+        assertThat(catalog.current().playbooks()).hasSize(2);
+        assertThat(catalog.lastRefused().orElseThrow().problems())
+                .anySatisfy(problem -> assertThat(problem.file()).endsWith("shell.yaml"));
+
+        Files.delete(extra);
+        await("the removal is picked up", () -> catalog.current().playbooks().size() == 1);
+        assertThat(catalog.lastRefused()).isEmpty();
+    }
+
+    private static String playbook(String name, String approval) {
+        return """
+                apiVersion: stanch.dev/v1alpha1
+                kind: Playbook
+                metadata:
+                  name: %s
+                spec:
+                  match:
+                    sources: [falco]
+                    rules: ["Outbound Connection to C2 Servers"]
+                  window: 30m
+                  stages:
+                    - name: cut
+                      after: 1
+                      action: block-connection
+                      %s
+                      expireAfter: 1h
+                """.formatted(name, approval);
+    }
+
+    private static Detection c2Detection(String pod, String ip) {
+        String event = """
+                {"output":"c2","priority":"Warning","rule":"Outbound Connection to C2 Servers",\
+                "time":"%s","source":"syscalls","output_fields":{"k8s.ns.name":"shop","k8s.pod.name":"%s",\
+                "evt.type":"connect","fd.type":"ipv4","fd.l4proto":"tcp","fd.name":"%s:41234->203.0.113.7:443",\
+                "fd.lip":"%s","fd.lport":41234,"fd.rip":"203.0.113.7","fd.rport":443}}
+                """.formatted(Instant.now(), pod, ip, ip);
+        Normalization normalization = new DetectionNormalizer().normalize(event);
+        assertThat(normalization).isInstanceOf(Normalization.Normalized.class);
+        return ((Normalization.Normalized) normalization).detection();
+    }
+
+    /** Waits for something the service does on its own schedule; the patience is no claim about speed. */
+    private static void await(String what, BooleanSupplier done) {
+        Instant deadline = Instant.now().plus(PATIENCE);
+        while (!done.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("not done within " + PATIENCE + ": " + what);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for: " + what, e);
+            }
+        }
+    }
+}
