@@ -96,7 +96,7 @@ public final class KubeApiServer implements AutoCloseable {
      * @param workDir a directory of this build's (under {@code target/}) for certificates, the admin
      *     kubeconfig and the processes' logs
      */
-    static KubeApiServer start(KubeBinaries binaries, Path workDir) {
+    public static KubeApiServer start(KubeBinaries binaries, Path workDir) {
         long started = System.nanoTime();
         Path testDir = prepareTestDir(binaries, workDir);
         logProcessOutput(

@@ -13,14 +13,14 @@ import java.util.List;
  *
  * @param root the cache root (kube-api-test's test dir)
  */
-record KubeBinaries(Path root) {
+public record KubeBinaries(Path root) {
 
     /** The only version that builds offline here: Debian bookworm's kubernetes source package. */
-    static final String VERSION = "1.20.2";
+    public static final String VERSION = "1.20.2";
 
     static final List<String> NAMES = List.of("kube-apiserver", "kube-controller-manager", "etcd", "kubectl");
 
-    static KubeBinaries located() {
+    public static KubeBinaries located() {
         String property = System.getProperty("stanch.kube-dir");
         if (property != null && !property.isBlank()) {
             return new KubeBinaries(Path.of(property));
@@ -36,7 +36,7 @@ record KubeBinaries(Path root) {
         return root.resolve("k8s");
     }
 
-    Path versionDir() {
+    public Path versionDir() {
         return k8sDir().resolve(VERSION + "-linux-amd64");
     }
 
@@ -45,7 +45,7 @@ record KubeBinaries(Path root) {
     }
 
     /** The binaries that are not there (or not executable); empty when the cache is complete. */
-    List<String> missing() {
+    public List<String> missing() {
         return NAMES.stream()
                 .filter(name -> !Files.isExecutable(versionDir().resolve(name)))
                 .toList();
