@@ -20,6 +20,10 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,6 +39,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -108,6 +113,24 @@ class StanchServiceIT {
     static void stopKubernetes() {
         admin.close();
         kubernetes.destroy();
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Test
+    void readyWithItsLedger() throws Exception {
+        HttpResponse<String> readiness;
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            readiness = http.send(
+                    HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health/readiness"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+        }
+
+        assertThat(readiness.statusCode()).isEqualTo(200);
+        assertThat(readiness.body()).endsWith("\"status\":\"UP\"}").contains("\"db\":{\"status\":\"UP\"}");
+        assertThat(ledger.verify().intact()).isTrue();
     }
 
     @Test
