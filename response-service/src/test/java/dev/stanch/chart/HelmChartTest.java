@@ -743,7 +743,7 @@ class HelmChartTest {
         assertThatThrownBy(() -> template(RELEASE, NAMESPACE, "1.19.0", "")).hasMessageContaining("kubeVersion");
     }
 
-    // ---------------------------------------------------------------------------------- schema
+    // ----------------------------------------------------------------------- schema and README
 
     /** Every value has a type in the schema: nothing slips through unchecked. */
     @Test
@@ -771,6 +771,23 @@ class HelmChartTest {
                     .as("%s has a type in the schema: %s", key, resolved)
                     .isTrue();
         }
+    }
+
+    /** The README's table of values lists every key of values.yaml, and no key that is not there. */
+    @Test
+    void theReadmeDescribesEveryValue() throws IOException {
+        String readme = Files.readString(StanchChart.DIRECTORY.resolve("README.md"));
+        int values = readme.indexOf("\n## Values\n");
+        assertThat(values).as("a Values section in the README").isPositive();
+        int next = readme.indexOf("\n## ", values + 1);
+        String table = readme.substring(values, next < 0 ? readme.length() : next);
+        Set<String> documented = new TreeSet<>();
+        Matcher row = Pattern.compile("(?m)^\\| `([^`]+)` \\|").matcher(table);
+        while (row.find()) {
+            documented.add(row.group(1));
+        }
+
+        assertThat(documented).containsExactlyInAnyOrderElementsOf(valueKeys());
     }
 
     // --------------------------------------------------------------------------------- helpers
