@@ -11,7 +11,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -146,9 +145,9 @@ public final class PlaybookCatalog {
     }
 
     private static String fingerprint(Path directory) {
-        try (Stream<Path> walk = Files.walk(directory)) {
-            return walk.filter(Files::isRegularFile)
-                    .sorted()
+        try {
+            // The loader's own listing: a change the loader would not see is no change.
+            return PlaybookLoader.files(directory).stream()
                     .map(file -> {
                         try {
                             return file + ":" + Files.size(file) + ":"

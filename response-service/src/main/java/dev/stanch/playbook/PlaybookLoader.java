@@ -34,12 +34,7 @@ public final class PlaybookLoader {
                 throw new NoSuchFileException(path.toString(), null, "no such file or directory");
             }
             if (Files.isDirectory(path)) {
-                try (Stream<Path> walk = Files.walk(path)) {
-                    walk.filter(Files::isRegularFile)
-                            .filter(PlaybookLoader::isYaml)
-                            .sorted()
-                            .forEach(files::add);
-                }
+                files(path).stream().filter(PlaybookLoader::isYaml).forEach(files::add);
             } else {
                 files.add(path);
             }
@@ -95,6 +90,32 @@ public final class PlaybookLoader {
             }
         }
         return new PlaybookSet(unique, problems);
+    }
+
+    /**
+     * The files below a directory, in name order, without hidden ones: nothing whose name, or the name
+     * of a directory between it and {@code directory}, starts with a dot. A ConfigMap mounted as a
+     * volume holds each file twice: the kubelet writes the real files into a {@code ..<timestamp>}
+     * directory and shows them through symbolic links ({@code name.yaml -> ..data/name.yaml}) that it
+     * swaps atomically on a change. Only the links are the directory's content; the hidden copies
+     * would load every playbook twice. Links are followed to regular files, not into directories.
+     */
+    static List<Path> files(Path directory) throws IOException {
+        try (Stream<Path> walk = Files.walk(directory)) {
+            return walk.filter(Files::isRegularFile)
+                    .filter(file -> !isHidden(directory.relativize(file)))
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    private static boolean isHidden(Path relative) {
+        for (Path name : relative) {
+            if (name.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isYaml(Path file) {

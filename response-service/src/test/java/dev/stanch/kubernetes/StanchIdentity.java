@@ -1,22 +1,16 @@
 package dev.stanch.kubernetes;
 
+import dev.stanch.chart.StanchChart;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * Stanch as the real API server sees it in production: a service account bound to nothing but the
- * chart's ClusterRole (helm/stanch/templates/clusterrole.yaml, rendered with release name {@code
+ * chart's ClusterRole (helm/stanch/templates/clusterrole.yaml, as Helm renders it for release {@code
  * it}). Tests that act through {@link #client()} prove that the role is enough.
  */
 public final class StanchIdentity {
-
-    static final Path CLUSTER_ROLE =
-            Path.of(System.getProperty("stanch.repo", "..")).resolve("helm/stanch/templates/clusterrole.yaml");
 
     static final String NAMESPACE = "stanch-it";
 
@@ -34,13 +28,9 @@ public final class StanchIdentity {
     /** Creates (once per server) the role, its binding and the account, and a client acting as it. */
     public static synchronized StanchIdentity of(KubeApiServer kube) {
         KubernetesClient admin = kube.admin();
-        String rendered;
-        try {
-            rendered = Files.readString(CLUSTER_ROLE).replace("{{ .Release.Name }}", "it");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        ClusterRole role = admin.getKubernetesSerialization().unmarshal(rendered, ClusterRole.class);
+        ClusterRole role = StanchChart.objects(
+                        StanchChart.template("it", NAMESPACE, KubeBinaries.VERSION, ""), ClusterRole.class)
+                .getFirst();
         admin.rbac().clusterRoles().resource(role).serverSideApply();
         String namespace = NAMESPACE;
         if (admin.namespaces().withName(namespace).get() == null) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Instant;
@@ -79,6 +80,41 @@ class PlaybookCatalogTest {
         assertThat(catalog.reloadIfChanged()).hasValue(List.of());
         assertThat(names(catalog)).containsExactlyInAnyOrder("third", "added");
         assertThat(catalog.reloadIfChanged()).isEmpty();
+    }
+
+    /**
+     * The chart mounts the playbooks ConfigMap as the playbooks directory. The kubelet writes a
+     * ConfigMap volume as hidden {@code ..<timestamp>} directories behind symbolic links, and changes it
+     * by writing a new one and swapping the {@code ..data} link (its AtomicWriter): each playbook is
+     * loaded once, from the visible link, and a swap is a change.
+     */
+    @Test
+    void readsAConfigMapVolumeOnceAndSeesTheKubeletSwapIt() throws IOException {
+        Path first = configMapVersion("..2026_11_22_10_00_00.1", "first");
+        Files.createSymbolicLink(dir.resolve("..data"), first.getFileName());
+        Files.createSymbolicLink(dir.resolve("a.yaml"), Path.of("..data", "a.yaml"));
+
+        PlaybookCatalog catalog = PlaybookCatalog.load(dir, CLOCK);
+        assertThat(names(catalog)).containsExactly("first");
+        assertThat(catalog.current().playbooks().getFirst().file())
+                .isEqualTo(dir.resolve("a.yaml").toString());
+
+        Path second = configMapVersion("..2026_11_22_10_01_00.2", "second");
+        Files.setLastModifiedTime(second.resolve("a.yaml"), FileTime.from(Instant.parse("2030-01-01T00:00:00Z")));
+        Path swap = dir.resolve("..data_tmp");
+        Files.createSymbolicLink(swap, second.getFileName());
+        Files.move(swap, dir.resolve("..data"), StandardCopyOption.ATOMIC_MOVE);
+        Files.delete(first.resolve("a.yaml"));
+        Files.delete(first);
+
+        assertThat(catalog.reloadIfChanged()).hasValue(List.of());
+        assertThat(names(catalog)).containsExactly("second");
+    }
+
+    private Path configMapVersion(String name, String playbook) throws IOException {
+        Path version = Files.createDirectory(dir.resolve(name));
+        Files.writeString(version.resolve("a.yaml"), playbook(playbook, "auto"));
+        return version;
     }
 
     @Test
