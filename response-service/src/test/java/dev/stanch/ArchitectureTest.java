@@ -36,7 +36,9 @@ class ArchitectureTest {
             // it depends on guardrail, never the reverse.
             "ledger", Set.of("action", "detection", "guardrail", "playbook"),
             // The workflow drives the others over the ledger; it is not core: the ledger it runs on is JDBC.
-            "workflow", Set.of("action", "detection", "guardrail", "kubernetes", "ledger", "playbook"));
+            "workflow", Set.of("action", "detection", "guardrail", "kubernetes", "ledger", "playbook"),
+            // The REST API: Spring MVC over the workflow and the ledger.
+            "api", Set.of("action", "detection", "guardrail", "kubernetes", "ledger", "playbook", "workflow"));
 
     /** Plain Java: records, sealed types, no framework. */
     private static final List<String> CORE = List.of("detection", "playbook", "netpol", "action", "guardrail");
