@@ -93,7 +93,6 @@ final class ProblemResponses {
         }
         response.setStatus(problem.getStatus());
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        response.setCharacterEncoding("UTF-8");
         json.writeValue(response.getOutputStream(), body);
     }
 }
