@@ -62,6 +62,7 @@ public class ActionsController {
 
     @GetMapping
     @Operation(
+            operationId = "listActions",
             summary = "List actions, newest first",
             description = "Filters combine with \"and\"; status may be repeated (any of them). Keyset paging:"
                     + " pass the answer's next as after for the next page; null next is the last page.")
@@ -116,7 +117,7 @@ public class ActionsController {
     }
 
     @GetMapping("/{id}")
-    @Operation(summary = "One action with its plan, its detection and its audit trail")
+    @Operation(operationId = "getAction", summary = "One action with its plan, its detection and its audit trail")
     public ActionDetailView get(@PathVariable UUID id) {
         ActionDetail detail = ledger.find(id).orElseThrow(() -> notFound(id));
         return new ActionDetailView(
@@ -130,6 +131,7 @@ public class ActionsController {
 
     @PostMapping(path = "/{id}/approve", consumes = MediaType.APPLICATION_JSON_VALUE)
     @Operation(
+            operationId = "approveAction",
             summary = "Approve an action waiting for approval",
             description = "The runner applies it next. Nobody approves an action they requested (409 self-approval).")
     public TransitionView approve(
@@ -143,7 +145,7 @@ public class ActionsController {
     }
 
     @PostMapping(path = "/{id}/reject", consumes = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Reject an action waiting for approval: final, nothing changes")
+    @Operation(operationId = "rejectAction", summary = "Reject an action waiting for approval: final, nothing changes")
     public TransitionView reject(
             @PathVariable UUID id,
             @io.swagger.v3.oas.annotations.parameters.RequestBody(
@@ -156,6 +158,7 @@ public class ActionsController {
 
     @PostMapping(path = "/{id}/rollback", consumes = MediaType.APPLICATION_JSON_VALUE)
     @Operation(
+            operationId = "rollbackAction",
             summary = "Roll back an applied (or failed) action",
             description = "The action becomes rolling-back; the runner undoes its changes next.")
     public TransitionView rollback(

@@ -24,6 +24,7 @@ public class AuditController {
 
     @GetMapping("/verify")
     @Operation(
+            operationId = "verifyAudit",
             summary = "Walk the audit chain and report every broken row",
             description = "intact is true when no row was edited, deleted or inserted behind the ledger's back;"
                     + " otherwise breaks names each row (docs/architecture.md, \"The hash chain\").")

@@ -53,13 +53,16 @@ public class ControlController {
             List<ControlEventView> log) {}
 
     @GetMapping("/status")
-    @Operation(summary = "Whether Stanch is paused, by whom and why, and the latest changes")
+    @Operation(
+            operationId = "controlStatus",
+            summary = "Whether Stanch is paused, by whom and why, and the latest changes")
     public ControlView status() {
         return view(ledger.paused().orElse(null), null);
     }
 
     @PostMapping(path = "/pause", consumes = MediaType.APPLICATION_JSON_VALUE)
     @Operation(
+            operationId = "pause",
             summary = "Pause: every new action is blocked until resumed",
             description = "When paused already, the pause in force stays (changed: false).")
     public ControlView pause(
@@ -80,7 +83,10 @@ public class ControlController {
     }
 
     @PostMapping(path = "/resume", consumes = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Resume: new actions are admitted again", description = "changed: false when not paused.")
+    @Operation(
+            operationId = "resume",
+            summary = "Resume: new actions are admitted again",
+            description = "changed: false when not paused.")
     public ControlView resume(
             @io.swagger.v3.oas.annotations.parameters.RequestBody(
                             content =

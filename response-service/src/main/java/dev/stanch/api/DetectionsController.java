@@ -75,6 +75,7 @@ public class DetectionsController {
 
     @PostMapping(consumes = {MediaType.APPLICATION_JSON_VALUE, CLOUDEVENTS_JSON})
     @Operation(
+            operationId = "postDetection",
             summary = "Post one detector event",
             description = "Falco (as Falcosidekick's webhook posts it), Tetragon, KubeArmor, a CloudEvent"
                     + " (structured, or binary with ce-* headers) or Stanch's own schema; docs/detections.md"

@@ -88,7 +88,7 @@ public class PlaybooksController {
     record ReloadView(boolean reloaded, Instant loadedAt, int playbooks, List<ProblemView> problems) {}
 
     @GetMapping
-    @Operation(summary = "The playbooks in force, and the last refused reload")
+    @Operation(operationId = "listPlaybooks", summary = "The playbooks in force, and the last refused reload")
     public PlaybooksView list() {
         PlaybookCatalog.Loaded current = catalog.current();
         return new PlaybooksView(
@@ -106,6 +106,7 @@ public class PlaybooksController {
             path = "/validate",
             consumes = {APPLICATION_YAML, TEXT_YAML, MediaType.TEXT_PLAIN_VALUE})
     @Operation(
+            operationId = "validatePlaybook",
             summary = "Validate a playbook document",
             description = "The YAML of one file (one or more documents). Always 200 when the document was read:"
                     + " valid says whether it would load; problems name file, line and field.",
@@ -131,6 +132,7 @@ public class PlaybooksController {
 
     @PostMapping("/reload")
     @Operation(
+            operationId = "reloadPlaybooks",
             summary = "Read the playbook directory again",
             description = "A valid set replaces the one in force; otherwise nothing changes and the errors are"
                     + " returned (and shown as lastRefused). 409 when the playbooks are not loaded from a"

@@ -94,6 +94,7 @@ public class SimulationsController {
 
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     @Operation(
+            operationId = "simulate",
             summary = "Simulate events: plans out, nothing written",
             description = "One event (a JSON object) or a list of them, in order: each counts as an occurrence for"
                     + " the next ones, on top of the ledger's history. Nothing is written to the ledger or the"

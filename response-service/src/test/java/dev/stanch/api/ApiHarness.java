@@ -37,7 +37,9 @@ import tools.jackson.databind.json.JsonMapper;
  * namespaces and pods of their own, and whoever pauses Stanch resumes it.
  */
 @ExtendWith(LedgerPostgresExtension.class)
-@SpringBootTest(classes = ApiTestConfiguration.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(
+        classes = {ApiTestConfiguration.Application.class, ApiTestConfiguration.class},
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 abstract class ApiHarness {
 
     static final String PASSWORD = "correct horse battery staple";

@@ -26,6 +26,7 @@ import java.util.Queue;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
+import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.context.TypeExcludeFilter;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -43,11 +44,20 @@ import org.springframework.context.annotation.FilterType;
  * <p>A {@link TestConfiguration}, so that a component scan of the application never picks it up.
  */
 @TestConfiguration(proxyBeanMethods = false)
-@EnableAutoConfiguration
-@ComponentScan(
-        basePackages = "dev.stanch.api",
-        excludeFilters = @ComponentScan.Filter(type = FilterType.CUSTOM, classes = TypeExcludeFilter.class))
 public class ApiTestConfiguration {
+
+    /**
+     * The application the tests start: Spring Boot's auto-configuration, the API's components, and
+     * the beans below — and not {@code dev.stanch.StanchApplication}, whose scan would bring in the
+     * production wiring. Nested here, so that no component scan picks it up either; the tests name
+     * both classes ({@link ApiHarness}).
+     */
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    @ComponentScan(
+            basePackages = "dev.stanch.api",
+            excludeFilters = @ComponentScan.Filter(type = FilterType.CUSTOM, classes = TypeExcludeFilter.class))
+    public static class Application {}
 
     /** The test JVM's PostgreSQL, handed over by {@link ApiHarness} before the first context starts. */
     static final AtomicReference<LedgerPostgres> POSTGRES = new AtomicReference<>();
