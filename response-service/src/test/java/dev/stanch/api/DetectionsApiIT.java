@@ -4,16 +4,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stanch.detection.DetectionNormalizer;
 import dev.stanch.detection.Normalization;
+import dev.stanch.ledger.Ledger;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
 /** The HTTP intake: real detector events in, the ledger's actions out. */
 class DetectionsApiIT extends ApiHarness {
+
+    @Autowired
+    KubernetesMockServer mockServer;
+
+    @Autowired
+    Ledger ledger;
 
     static final Path CORPUS = Path.of(System.getProperty("stanch.corpus", "../../shared/corpus"));
 
@@ -96,6 +107,37 @@ class DetectionsApiIT extends ApiHarness {
             }
         }
         assertThat(acted).as("corpus events that a shipped playbook acts on").isPositive();
+    }
+
+    @Test
+    void aClusterThatCannotBeReadIs503WithRetryAfterAndNothingIsStored() {
+        pod("unreadable", "web-1", "10.10.1.11");
+        // Stanch's role lacks a permission there (the client would retry a 5xx by itself).
+        mockServer
+                .expect()
+                .get()
+                .withPath("/apis/apps/v1/namespaces/unreadable/replicasets")
+                .andReturn(403, "{\"kind\":\"Status\",\"message\":\"replicasets is forbidden\"}")
+                .always();
+        String id = UUID.randomUUID().toString();
+
+        Response refused = post(
+                "detector",
+                "/api/v1/detections",
+                terminalShell(id, "unreadable", "web-1", Instant.now().toString()));
+
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(503);
+        assertThat(refused.header("Retry-After")).isEqualTo("30");
+        assertThat(refused.json().path("code").asString()).isEqualTo("cluster-unavailable");
+        assertThat(refused.json().path("reason").asString()).isEqualTo("forbidden");
+        assertThat(ledger.detection(id))
+                .as("nothing stored: a redelivery plans again")
+                .isEmpty();
+        assertThat(get("viewer", "/api/v1/actions?namespace=unreadable")
+                        .json()
+                        .path("actions")
+                        .size())
+                .isZero();
     }
 
     @Test
