@@ -181,7 +181,8 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return ResponseEntity.status(status).headers(answer).body(problem);
     }
 
-    private static String code(HttpStatusCode status) {
+    /** The code of a problem that has nothing more specific than its status. */
+    static String code(HttpStatusCode status) {
         return switch (status.value()) {
             case 400 -> "invalid-request";
             case 404 -> "not-found";
@@ -189,6 +190,7 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             case 406 -> "not-acceptable";
             case 413 -> "body-too-large";
             case 415 -> "unsupported-media-type";
+            case 500 -> "internal-error";
             default -> "http-" + status.value();
         };
     }

@@ -29,7 +29,7 @@ public class ProblemErrorController implements ErrorController {
         Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
         ProblemDetail problem = ApiProblem.problem(
                 status,
-                status.is5xxServerError() ? "internal-error" : "http-" + status.value(),
+                ApiExceptionHandler.code(status),
                 status.getReasonPhrase(),
                 status.is5xxServerError()
                         ? "the service failed unexpectedly; its log has the details"

@@ -22,6 +22,16 @@ class ErrorsApiIT extends ApiHarness {
         assertThat(response.json().path("instance").asString()).isEqualTo("/api/v1/nothing-here");
     }
 
+    /** Refused before any controller (Spring Security's firewall): the container's error page is a problem too. */
+    @Test
+    void aRequestTheFirewallRefusesIsAProblemToo() {
+        Response response = get("viewer", "/api/v1/actions/%2e%2e/control/status");
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.header("Content-Type")).isEqualTo("application/problem+json");
+        assertThat(response.json().path("code").asString()).isEqualTo("invalid-request");
+        assertThat(response.json().path("detail").asString()).startsWith("Bad Request");
+    }
+
     @Test
     void aMethodTheEndpointLacksIs405WithTheAllowedOnes() {
         Response response = send("admin", "DELETE", "/api/v1/actions", null, null);
