@@ -1,5 +1,6 @@
 package dev.stanch.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.stanch.api.ApiViews.ControlEventView;
 import dev.stanch.api.ApiViews.PauseView;
 import dev.stanch.guardrail.Pause;
@@ -43,9 +44,11 @@ public class ControlController {
      *
      * @param paused whether new actions are blocked
      * @param pause who paused, when and why, while paused
-     * @param changed whether this request changed the switch (false: it was that way already)
+     * @param changed whether this request changed the switch (false: it was that way already); absent
+     *     from the status
      * @param log the latest changes, newest first
      */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     record ControlView(
             boolean paused,
             @Nullable PauseView pause,
