@@ -9,6 +9,7 @@ import dev.stanch.playbook.PlaybookCatalog;
 import dev.stanch.workflow.Intake;
 import dev.stanch.workflow.Responder;
 import dev.stanch.workflow.Runner;
+import dev.stanch.workflow.Simulator;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -120,5 +121,16 @@ class StanchConfiguration {
     @Bean
     Responder responder(Ledger ledger) {
         return new Responder(ledger);
+    }
+
+    @Bean
+    Simulator simulator(
+            Ledger ledger,
+            PlaybookCatalog playbooks,
+            Guardrails guardrails,
+            ClusterReader reader,
+            DetectionNormalizer normalizer,
+            Clock clock) {
+        return new Simulator(ledger, playbooks::engine, guardrails, reader, normalizer, clock);
     }
 }

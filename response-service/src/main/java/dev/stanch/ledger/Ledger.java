@@ -9,6 +9,7 @@ import dev.stanch.detection.DetectionJson;
 import dev.stanch.detection.Normalization;
 import dev.stanch.detection.Target;
 import dev.stanch.guardrail.Activity;
+import dev.stanch.guardrail.Pause;
 import dev.stanch.playbook.ActionKind;
 import dev.stanch.playbook.ActionRequest;
 import dev.stanch.playbook.Approval;
@@ -713,6 +714,48 @@ public final class Ledger {
                 .param("now", timestamp(now()))
                 .query((rs, n) -> action(rs))
                 .list();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The pause switch
+
+    /**
+     * Pauses Stanch: from now on every planned action is blocked (rule {@code paused}), by every
+     * instance that shares this database, until someone resumes. Logged in the control log. When
+     * Stanch is paused already, the pause in force stays as it is and is returned.
+     *
+     * @return the pause in force
+     */
+    public Pause pause(String by, String reason) {
+        Text.requireText("by", by);
+        Text.requireText("reason", reason);
+        Instant now = now();
+        return inTransaction(() -> Control.pause(jdbc, now, by, reason));
+    }
+
+    /**
+     * Resumes: planned actions are admitted again. Logged in the control log.
+     *
+     * @return false when Stanch was not paused (nothing changed, nothing logged)
+     */
+    public boolean resume(String by, String reason) {
+        Text.requireText("by", by);
+        Text.requireText("reason", reason);
+        Instant now = now();
+        return inTransaction(() -> Control.resume(jdbc, now, by, reason));
+    }
+
+    /** The pause in force, if Stanch is paused. */
+    public Optional<Pause> paused() {
+        return Control.paused(jdbc);
+    }
+
+    /** The latest changes of the pause switch, newest first. */
+    public List<ControlEvent> controlLog(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, not " + limit);
+        }
+        return Control.log(jdbc, limit);
     }
 
     // ---------------------------------------------------------------------------------------------

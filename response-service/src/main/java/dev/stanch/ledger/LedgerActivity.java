@@ -53,9 +53,9 @@ final class LedgerActivity implements Activity {
                 .single();
     }
 
-    /** The ledger has no pause switch yet (the control API that sets it is to come): never paused. */
+    /** The switch in the ledger ({@link Ledger#pause}), which every instance sharing it reads. */
     @Override
     public Optional<Pause> pause() {
-        return Optional.empty();
+        return Control.paused(jdbc);
     }
 }
