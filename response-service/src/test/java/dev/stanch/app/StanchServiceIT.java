@@ -2,6 +2,7 @@ package dev.stanch.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stanch.action.StanchLabels;
 import dev.stanch.detection.Detection;
 import dev.stanch.detection.DetectionNormalizer;
 import dev.stanch.detection.Normalization;
@@ -20,18 +21,22 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,9 +45,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The service as it is deployed: the whole application context on a real PostgreSQL (which it
@@ -64,6 +72,10 @@ import org.springframework.test.context.DynamicPropertySource;
 class StanchServiceIT {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    private static final String PASSWORD = "correct horse battery staple";
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @TempDir
     static Path playbooks;
@@ -99,6 +111,22 @@ class StanchServiceIT {
                 current-context: mock
                 """.formatted(admin.getConfiguration().getMasterUrl()));
         Files.writeString(playbooks.resolve("c2.yaml"), playbook("outbound-c2", "approval: auto"));
+        Files.writeString(playbooks.resolve("ask.yaml"), """
+                apiVersion: stanch.dev/v1alpha1
+                kind: Playbook
+                metadata:
+                  name: ask-on-shell
+                spec:
+                  match:
+                    sources: [falco]
+                    rules: ["Terminal shell in container"]
+                  stages:
+                    - name: ask
+                      after: 1
+                      action: quarantine-pod
+                      approval: required
+                      approvalTimeout: 30m
+                """);
     }
 
     @DynamicPropertySource
@@ -107,6 +135,15 @@ class StanchServiceIT {
         registry.add("spring.datasource.username", () -> "postgres");
         registry.add("stanch.kubernetes.kubeconfig", () -> kubeconfig.toString());
         registry.add("stanch.playbooks.dir", () -> playbooks.toString());
+        // One password for both, hashed as an operator would (cost 4 only to keep the test quick). All
+        // of a list's entries come from one property source: Spring Boot does not merge indexed lists.
+        String hash = new BCryptPasswordEncoder(4).encode(PASSWORD);
+        registry.add("stanch.security.users[0].name", () -> "falco");
+        registry.add("stanch.security.users[0].roles", () -> "detector");
+        registry.add("stanch.security.users[0].password-hash", () -> hash);
+        registry.add("stanch.security.users[1].name", () -> "alice");
+        registry.add("stanch.security.users[1].roles", () -> "responder");
+        registry.add("stanch.security.users[1].password-hash", () -> hash);
     }
 
     @AfterAll
@@ -164,20 +201,119 @@ class StanchServiceIT {
                         .containsEntry("app.kubernetes.io/managed-by", "stanch"));
     }
 
+    /**
+     * A detector posts a shell; the action waits for a person; a responder approves it over the API;
+     * the scheduled runner applies it; the responder rolls it back; the pod is as before and the
+     * audit chain intact — the issue's path, through the service as deployed.
+     */
+    @Test
+    void overTheApiADetectionIsApprovedAppliedAndRolledBack() {
+        admin.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName("shell")
+                        .endMetadata()
+                        .build())
+                .create();
+        ClusterFixtures.runningPod(admin, "shell", "web-2", "10.0.1.12", Map.of("app", "web"));
+        Map<String, String> labelsBefore = podLabels("web-2");
+
+        assertThat(send(null, "POST", "/api/v1/detections", shellEvent("web-2")).statusCode())
+                .isEqualTo(401);
+        HttpResponse<String> posted = send("falco", "POST", "/api/v1/detections", shellEvent("web-2"));
+        assertThat(posted.statusCode()).as(posted.body()).isEqualTo(201);
+        JsonNode action = JSON.readTree(posted.body()).get("action");
+        assertThat(action.get("status").asString()).isEqualTo("pending-approval");
+        String id = action.get("id").asString();
+
+        assertThat(send("falco", "POST", "/api/v1/actions/" + id + "/approve", reason("no"))
+                        .statusCode())
+                .isEqualTo(403);
+        HttpResponse<String> approved = send("alice", "POST", "/api/v1/actions/" + id + "/approve", reason("seen it"));
+        assertThat(approved.statusCode()).as(approved.body()).isEqualTo(200);
+
+        await("the runner applies " + id, () -> "applied".equals(status(id)));
+        assertThat(podLabels("web-2")).containsKey(StanchLabels.QUARANTINE);
+
+        HttpResponse<String> rolledBack =
+                send("alice", "POST", "/api/v1/actions/" + id + "/rollback", reason("false alarm"));
+        assertThat(rolledBack.statusCode()).as(rolledBack.body()).isEqualTo(200);
+        await("the runner rolls " + id + " back", () -> "rolled-back".equals(status(id)));
+        assertThat(podLabels("web-2")).isEqualTo(labelsBefore);
+
+        JsonNode detail = JSON.readTree(
+                send("alice", "GET", "/api/v1/actions/" + id, null).body());
+        assertThat(detail.findValuesAsString("actor")).contains("stanch:playbooks", "alice", "stanch:executor");
+        JsonNode verified =
+                JSON.readTree(send("alice", "GET", "/api/v1/audit/verify", null).body());
+        assertThat(verified.get("intact").asBoolean()).isTrue();
+    }
+
+    private Map<String, String> podLabels(String pod) {
+        return admin.pods()
+                .inNamespace("shell")
+                .withName(pod)
+                .get()
+                .getMetadata()
+                .getLabels();
+    }
+
+    private String status(String id) {
+        return JSON.readTree(send("alice", "GET", "/api/v1/actions/" + id, null).body())
+                .get("action")
+                .get("status")
+                .asString();
+    }
+
+    private HttpResponse<String> send(@Nullable String user, String method, String path, @Nullable String body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
+        if (user != null) {
+            String credentials = user + ":" + PASSWORD;
+            request.header(
+                    "Authorization",
+                    "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+        }
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String reason(String reason) {
+        return "{\"reason\":\"" + reason + "\"}";
+    }
+
+    private static String shellEvent(String pod) {
+        return """
+                {"output":"shell","priority":"Notice","rule":"Terminal shell in container","time":"%s",\
+                "source":"syscalls","output_fields":{"k8s.ns.name":"shell","k8s.pod.name":"%s","proc.name":"sh"}}
+                """.formatted(Instant.now(), pod);
+    }
+
     @Test
     void changedPlaybooksArePickedUpAndABrokenChangeIsRefused() throws IOException {
         Path extra = playbooks.resolve("shell.yaml");
         Files.writeString(extra, playbook("shell", "approval: required"));
-        await("the new playbook is loaded", () -> catalog.current().playbooks().size() == 2);
+        await("the new playbook is loaded", () -> catalog.current().playbooks().size() == 3);
 
         Files.writeString(extra, playbook("shell", "approval: sometimes"));
         await("the broken change is refused", () -> catalog.lastRefused().isPresent());
-        assertThat(catalog.current().playbooks()).hasSize(2);
+        assertThat(catalog.current().playbooks()).hasSize(3);
         assertThat(catalog.lastRefused().orElseThrow().problems())
                 .anySatisfy(problem -> assertThat(problem.file()).endsWith("shell.yaml"));
 
         Files.delete(extra);
-        await("the removal is picked up", () -> catalog.current().playbooks().size() == 1);
+        await("the removal is picked up", () -> catalog.current().playbooks().size() == 2);
         assertThat(catalog.lastRefused()).isEmpty();
     }
 
