@@ -24,21 +24,25 @@ class ArchitectureTest {
     private static final String ROOT = "dev.stanch";
 
     /** feature → the features it may depend on. */
-    private static final Map<String, Set<String>> ALLOWED = Map.of(
-            "detection", Set.of(),
-            "playbook", Set.of("detection"),
-            "netpol", Set.of(),
-            "action", Set.of("detection", "playbook", "netpol"),
-            "kubernetes", Set.of("action", "detection", "playbook", "netpol"),
-            "cli", Set.of("detection", "playbook", "netpol"),
-            "guardrail", Set.of("action", "detection", "playbook"),
+    private static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
+            Map.entry("detection", Set.of()),
+            Map.entry("playbook", Set.of("detection")),
+            Map.entry("netpol", Set.of()),
+            Map.entry("action", Set.of("detection", "playbook", "netpol")),
+            Map.entry("kubernetes", Set.of("action", "detection", "playbook", "netpol")),
+            Map.entry("cli", Set.of("detection", "playbook", "netpol")),
+            Map.entry("guardrail", Set.of("action", "detection", "playbook")),
             // The ledger records the guardrails' decisions (and will answer their Activity queries):
             // it depends on guardrail, never the reverse.
-            "ledger", Set.of("action", "detection", "guardrail", "playbook"),
+            Map.entry("ledger", Set.of("action", "detection", "guardrail", "playbook")),
             // The workflow drives the others over the ledger; it is not core: the ledger it runs on is JDBC.
-            "workflow", Set.of("action", "detection", "guardrail", "kubernetes", "ledger", "playbook"),
+            Map.entry("workflow", Set.of("action", "detection", "guardrail", "kubernetes", "ledger", "playbook")),
+            // Kafka in and out, an adapter: records → normalizer → the workflow's intake; the ledger's
+            // outbox → the actions topic. It tells transient Kubernetes failures from the rest.
+            Map.entry("kafka", Set.of("detection", "kubernetes", "ledger", "workflow")),
             // The wiring: Spring puts the features together here, and only here.
-            "app", Set.of("action", "detection", "guardrail", "kubernetes", "ledger", "playbook", "workflow"));
+            Map.entry(
+                    "app", Set.of("action", "detection", "guardrail", "kubernetes", "ledger", "playbook", "workflow")));
 
     /** Plain Java: records, sealed types, no framework. */
     private static final List<String> CORE = List.of("detection", "playbook", "netpol", "action", "guardrail");
