@@ -332,6 +332,29 @@ class KafkaIT {
         assertThat(reasonsByValue.get(hostile.get(2))).contains("not a valid namespace name");
         assertThat(reasonsByValue.get(hostile.get(3))).contains("not a valid pod name");
         assertThat(reasonsByValue.get(hostile.get(4))).contains("not an IP address");
+
+        ConsumerRecord<byte[], byte[]> example = letters.stream()
+                .filter(letter -> new String(letter.value(), StandardCharsets.UTF_8).equals(hostile.get(0)))
+                .findFirst()
+                .orElseThrow();
+        StringBuilder printed = new StringBuilder("KafkaIT: a dead letter's headers:");
+        example.headers()
+                .forEach(header -> printed.append("\n  ")
+                        .append(header.key())
+                        .append(": ")
+                        .append(
+                                switch (header.key()) {
+                                    case "kafka_dlt-original-partition" ->
+                                        Integer.toString(
+                                                ByteBuffer.wrap(header.value()).getInt());
+                                    case "kafka_dlt-original-offset", "kafka_dlt-original-timestamp" ->
+                                        Long.toString(
+                                                ByteBuffer.wrap(header.value()).getLong());
+                                    default ->
+                                        DetectionListener.printable(
+                                                new String(header.value(), StandardCharsets.UTF_8), 160);
+                                }));
+        System.out.println(printed);
     }
 
     @Test
