@@ -37,6 +37,9 @@ class ArchitectureTest {
             Map.entry("ledger", Set.of("action", "detection", "guardrail", "playbook")),
             // The workflow drives the others over the ledger; it is not core: the ledger it runs on is JDBC.
             Map.entry("workflow", Set.of("action", "detection", "guardrail", "kubernetes", "ledger", "playbook")),
+            // Kafka in and out, an adapter: records → normalizer → the workflow's intake; the ledger's
+            // outbox → the actions topic. It tells transient Kubernetes failures from the rest.
+            Map.entry("kafka", Set.of("detection", "kubernetes", "ledger", "workflow")),
             // The wiring: Spring puts the features together here, and only here.
             Map.entry(
                     "app", Set.of("action", "detection", "guardrail", "kubernetes", "ledger", "playbook", "workflow")),

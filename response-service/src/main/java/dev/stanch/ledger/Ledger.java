@@ -791,6 +791,23 @@ public final class Ledger {
                 .list();
     }
 
+    /**
+     * One round of the outbox relay, safe to run on every instance at once: claims up to {@code
+     * limit} unpublished messages, oldest first, hands them to {@code publisher} and marks published
+     * the ones it reports acknowledged, all in one transaction. Rows another instance is publishing
+     * are skipped ({@code FOR UPDATE SKIP LOCKED}), and so are the later rows of their actions, so
+     * that each action's messages are sent in order ({@link OutboxClaims}). The transaction (a
+     * connection and the claimed rows' locks) is held while the publisher waits for the broker.
+     *
+     * @return how many messages were marked published
+     */
+    public int publishOutbox(int limit, OutboxPublisher publisher) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, not " + limit);
+        }
+        return inTransaction(() -> OutboxClaims.publish(jdbc, limit, publisher, () -> timestamp(now())));
+    }
+
     /** Marks messages as published (once Kafka acknowledged them). */
     public void markPublished(Collection<Long> ids) {
         if (ids.isEmpty()) {

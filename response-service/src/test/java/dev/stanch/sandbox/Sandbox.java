@@ -47,6 +47,16 @@ public class Sandbox {
             postgres.close();
             throw e;
         }
+        SandboxKafka kafka;
+        try {
+            kafka = SandboxKafka.start();
+        } catch (RuntimeException e) {
+            closeQuietly(cluster);
+            postgres.close();
+            throw e;
+        }
+        // After the application context has closed: its consumers and relay must not outlive the broker.
+        SpringApplication.getShutdownHandlers().add(() -> closeQuietly(kafka));
         List<Path> samples = SandboxSamples.write(workDir, cluster.webPods());
 
         System.setProperty("spring.datasource.url", postgres.getJdbcUrl("postgres", "postgres"));
@@ -54,11 +64,13 @@ public class Sandbox {
         System.setProperty("spring.datasource.password", "");
         System.setProperty("stanch.kubernetes.kubeconfig", cluster.kubeconfig().toString());
         System.setProperty("stanch.playbooks.dir", repo.resolve("playbooks").toString());
+        System.setProperty("spring.kafka.bootstrap-servers", kafka.bootstrapServers());
 
         SpringApplication application = new SpringApplication(StanchApplication.class, Sandbox.class);
         application.addListeners(event -> {
             if (event instanceof ApplicationReadyEvent ready) {
                 System.out.println(banner(ready.getApplicationContext(), cluster, samples));
+                System.out.println(String.join(System.lineSeparator(), kafka.banner(samples.getFirst())));
             } else if (event instanceof ContextClosedEvent) {
                 closeQuietly(cluster);
                 closeQuietly(postgres);

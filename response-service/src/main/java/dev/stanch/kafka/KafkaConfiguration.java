@@ -1,0 +1,188 @@
+package dev.stanch.kafka;
+
+import dev.stanch.detection.DetectionNormalizer;
+import dev.stanch.ledger.Ledger;
+import dev.stanch.workflow.Intake;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.ProducerFactory;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.support.serializer.ErrorHandlingDeserializer;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+/**
+ * Kafka in and out ({@link KafkaEnabled}: only when brokers are configured). Connections — brokers,
+ * TLS, SASL, client tuning — come from Spring Boot's {@code spring.kafka.*} through its own
+ * factories, so they are configured as for any Spring Boot service; on top of them this sets what
+ * Stanch's guarantees rest on, whatever those properties say:
+ *
+ * <ul>
+ *   <li>the detections consumer: values as bytes, size-checked inside an {@code
+ *       ErrorHandlingDeserializer}; no auto-commit; the container commits each record after the
+ *       listener returned (ack mode {@code RECORD}); group {@code spring.kafka.consumer.group-id}
+ *       (default {@code stanch}); from the earliest offset when the group has none yet, unless
+ *       {@code spring.kafka.consumer.auto-offset-reset} says otherwise;
+ *   <li>the error handler: transient failures retried with a backoff for as long as they last,
+ *       everything else dead-lettered at once;
+ *   <li>both producers: idempotent, {@code acks=all}.
+ * </ul>
+ *
+ * docs/kafka.md describes the topics, the messages and the guarantees.
+ */
+@Configuration(proxyBeanMethods = false)
+@Conditional(KafkaEnabled.class)
+@EnableConfigurationProperties(KafkaSettings.class)
+class KafkaConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(KafkaConfiguration.class);
+
+    static final String DEFAULT_GROUP = "stanch";
+
+    /** The listener container's bean name and the prefix of its consumers' thread names. */
+    static final String CONTAINER = "stanchDetections";
+
+    @Bean
+    DetectionOutcomes detectionOutcomes(MeterRegistry registry) {
+        return new DetectionOutcomes(registry);
+    }
+
+    @Bean
+    KafkaTemplate<byte[], byte[]> stanchDeadLetterTemplate(ProducerFactory<?, ?> producerFactory) {
+        return new KafkaTemplate<>(
+                bytes(producerFactory, "dead-letter"),
+                reliable(Map.of(
+                        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
+    }
+
+    @Bean
+    KafkaTemplate<String, byte[]> stanchActionsTemplate(ProducerFactory<?, ?> producerFactory) {
+        return new KafkaTemplate<>(
+                bytes(producerFactory, "actions"),
+                reliable(Map.of(
+                        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
+    }
+
+    @Bean
+    ConcurrentMessageListenerContainer<byte[], byte[]> stanchDetectionsContainer(
+            ConsumerFactory<?, ?> consumerFactory,
+            KafkaSettings settings,
+            DetectionNormalizer normalizer,
+            Intake intake,
+            DetectionOutcomes outcomes,
+            KafkaTemplate<byte[], byte[]> stanchDeadLetterTemplate) {
+        Map<String, Object> config = new HashMap<>(consumerFactory.getConfigurationProperties());
+        config.putIfAbsent(ConsumerConfig.GROUP_ID_CONFIG, DEFAULT_GROUP);
+        config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        int maxBytes = (int) settings.maxRecordBytes().toBytes();
+        DefaultKafkaConsumerFactory<byte[], byte[]> detections = new DefaultKafkaConsumerFactory<>(
+                config,
+                ByteArrayDeserializer::new,
+                () -> new ErrorHandlingDeserializer<>(new BoundedBytesDeserializer(maxBytes)));
+        consumerFactory.getListeners().forEach(listener -> detections.addListener(cast(listener)));
+
+        ContainerProperties properties = new ContainerProperties(settings.detectionsTopic());
+        properties.setAckMode(ContainerProperties.AckMode.RECORD);
+        properties.setSyncCommits(true);
+        properties.setMessageListener(new DetectionListener(normalizer, intake, outcomes));
+        ConcurrentMessageListenerContainer<byte[], byte[]> container =
+                new ConcurrentMessageListenerContainer<>(detections, properties);
+        container.setConcurrency(settings.concurrency());
+        container.setCommonErrorHandler(errorHandler(
+                new DeadLetters(stanchDeadLetterTemplate, settings.deadLetterTopic(), outcomes), settings, outcomes));
+        container.setBeanName(CONTAINER);
+        log.info(
+                "Kafka intake: {} (group {}, {} consumer(s)), dead letters to {}",
+                settings.detectionsTopic(),
+                config.get(ConsumerConfig.GROUP_ID_CONFIG),
+                settings.concurrency(),
+                settings.deadLetterTopic());
+        return container;
+    }
+
+    /**
+     * Retries only {@link TransientIntakeFailure}, doubling the pause from {@code
+     * stanch.kafka.retry.initial-interval} to {@code max-interval}, without end: the container seeks
+     * back to the record and delivers it again, its partition waiting, until the cluster or the
+     * database is back. Everything else is dead-lettered at the first failure.
+     */
+    static DefaultErrorHandler errorHandler(
+            DeadLetters deadLetters, KafkaSettings settings, DetectionOutcomes outcomes) {
+        ExponentialBackOff backOff = new ExponentialBackOff(
+                settings.retry().initialInterval().toMillis(), ExponentialBackOff.DEFAULT_MULTIPLIER);
+        backOff.setMaxInterval(settings.retry().maxInterval().toMillis());
+        backOff.setMaxElapsedTime(Long.MAX_VALUE);
+        backOff.setMaxAttempts(Long.MAX_VALUE);
+        DefaultErrorHandler handler = new DefaultErrorHandler(deadLetters, backOff);
+        // Keep the rest of the poll in memory instead of seeking back after each failure: a seek makes
+        // the consumer wait out its in-flight fetch (fetch.max.wait.ms), which would cost every
+        // dead-lettered record half a second. During retries the consumer is paused, still polling.
+        handler.setSeekAfterError(false);
+        handler.defaultFalse();
+        handler.addRetryableExceptions(TransientIntakeFailure.class);
+        handler.setRetryListeners((record, exception, deliveryAttempt) -> {
+            for (Throwable e = exception; e != null; e = e.getCause()) {
+                if (e instanceof TransientIntakeFailure transientFailure) {
+                    outcomes.countRetry();
+                    log.warn(
+                            "delivery {} failed, delivering it again: {}",
+                            deliveryAttempt,
+                            transientFailure.getMessage());
+                    return;
+                }
+            }
+        });
+        return handler;
+    }
+
+    @Bean
+    @ConditionalOnBooleanProperty(name = "stanch.kafka.relay.enabled", matchIfMissing = true)
+    OutboxRelay outboxRelay(
+            Ledger ledger, KafkaTemplate<String, byte[]> stanchActionsTemplate, KafkaSettings settings) {
+        return new OutboxRelay(ledger, stanchActionsTemplate, settings.actionsTopic(), settings.relay());
+    }
+
+    /** What Stanch's delivery guarantees rest on, over whatever spring.kafka.producer.* says. */
+    private static Map<String, Object> reliable(Map<String, Object> serializers) {
+        Map<String, Object> config = new HashMap<>(serializers);
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        return config;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <K, V> ProducerFactory<K, V> bytes(ProducerFactory<?, ?> factory, String use) {
+        if (factory.transactionCapable()) {
+            // Stanch's producers are idempotent, not transactional: a transactional factory would
+            // refuse their sends outside a transaction.
+            throw new IllegalStateException("spring.kafka.producer.transaction-id-prefix is set: Stanch's " + use
+                    + " producer does not use Kafka transactions; remove the property");
+        }
+        return (ProducerFactory<K, V>) factory;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ConsumerFactory.Listener<byte[], byte[]> cast(ConsumerFactory.Listener<?, ?> listener) {
+        return (ConsumerFactory.Listener<byte[], byte[]>) listener;
+    }
+}
