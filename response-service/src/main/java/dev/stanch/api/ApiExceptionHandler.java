@@ -77,7 +77,7 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                 new ApiProblem(HttpStatus.CONFLICT, "transition-conflict", "Transition refused", e.getMessage())
                         .with("reason", reasonCode(e.reason()))
                         .with("actionId", e.actionId().toString())
-                        .with("status", e.from().wireName())
+                        .with("actionStatus", e.from().wireName())
                         .with("requested", e.to().wireName()));
     }
 

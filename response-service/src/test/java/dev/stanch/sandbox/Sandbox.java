@@ -7,13 +7,18 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 import org.springframework.util.FileSystemUtils;
 
 /**
@@ -65,11 +70,12 @@ public class Sandbox {
         System.setProperty("stanch.kubernetes.kubeconfig", cluster.kubeconfig().toString());
         System.setProperty("stanch.playbooks.dir", repo.resolve("playbooks").toString());
         System.setProperty("spring.kafka.bootstrap-servers", kafka.bootstrapServers());
+        Map<String, String> passwords = localUsers();
 
         SpringApplication application = new SpringApplication(StanchApplication.class, Sandbox.class);
         application.addListeners(event -> {
             if (event instanceof ApplicationReadyEvent ready) {
-                System.out.println(banner(ready.getApplicationContext(), cluster, samples));
+                System.out.println(banner(ready.getApplicationContext(), cluster, samples, passwords));
                 System.out.println(String.join(System.lineSeparator(), kafka.banner(samples.getFirst())));
             } else if (event instanceof ContextClosedEvent) {
                 closeQuietly(cluster);
@@ -92,7 +98,34 @@ public class Sandbox {
                 + Path.of("").toAbsolutePath());
     }
 
-    private static String banner(ConfigurableApplicationContext context, SandboxCluster cluster, List<Path> samples) {
+    /**
+     * One local user per role, each with a password made for this run (printed, never stored but
+     * as its bcrypt hash): the sandbox's way in, as {@code stanch.security.users} is an installation's.
+     */
+    private static Map<String, String> localUsers() {
+        SecureRandom random = new SecureRandom();
+        BCryptPasswordEncoder encoder = new BCryptPasswordEncoder();
+        Map<String, String> passwords = new LinkedHashMap<>();
+        int index = 0;
+        for (String role : List.of("viewer", "responder", "admin", "detector")) {
+            byte[] secret = new byte[12];
+            random.nextBytes(secret);
+            String password = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+            passwords.put(role, password);
+            // System properties are one property source, as Spring Boot needs every entry of a list in one.
+            String prefix = "stanch.security.users[" + index++ + "].";
+            System.setProperty(prefix + "name", role);
+            System.setProperty(prefix + "roles", role);
+            System.setProperty(prefix + "password-hash", encoder.encode(password));
+        }
+        return passwords;
+    }
+
+    private static String banner(
+            ConfigurableApplicationContext context,
+            SandboxCluster cluster,
+            List<Path> samples,
+            Map<String, String> passwords) {
         String port = context.getEnvironment().getProperty("local.server.port", "8080");
         String base = "http://localhost:" + port;
         List<String> lines = new ArrayList<>();
@@ -107,9 +140,21 @@ public class Sandbox {
                 + " (Deployment web, Service web), db-0; kube-system is protected");
         lines.add("  playbooks:  " + context.getEnvironment().getProperty("stanch.playbooks.dir"));
         lines.add("");
-        lines.add("Send a detection (a Falco shell in " + name(cluster.webPods().getFirst()) + "):");
-        lines.add("  curl -s " + base + "/api/v1/detections -H 'Content-Type: application/json' --data @"
-                + samples.getFirst());
+        lines.add("Users (HTTP Basic; passwords for this run only):");
+        passwords.forEach((user, password) -> lines.add("  " + user + " / " + password));
+        lines.add("");
+        String json = " -H 'Content-Type: application/json'";
+        lines.add("Send a detection (a Falco shell in " + name(cluster.webPods().getFirst())
+                + "): an action waits for approval");
+        lines.add("  curl -s -u detector:" + passwords.get("detector") + " " + base + "/api/v1/detections" + json
+                + " --data @" + samples.getFirst());
+        lines.add("Approve it (ID from the answer), see it applied, roll it back:");
+        String responder = "  curl -s -u responder:" + passwords.get("responder") + " ";
+        lines.add(responder + "-X POST " + base + "/api/v1/actions/ID/approve" + json
+                + " -d '{\"reason\":\"checked the pod\"}'");
+        lines.add(responder + base + "/api/v1/actions/ID");
+        lines.add(responder + "-X POST " + base + "/api/v1/actions/ID/rollback" + json + " -d '{\"reason\":\"done\"}'");
+        lines.add("API reference: " + base + "/swagger-ui.html");
         lines.add("Other samples: "
                 + String.join(
                         " ",
