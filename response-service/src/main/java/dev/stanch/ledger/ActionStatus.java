@@ -95,6 +95,15 @@ public enum ActionStatus {
         return NEXT.get(this).contains(to);
     }
 
+    /**
+     * True for the moves that only an executor makes, under a live lease on the action: out of
+     * applying and rolling-back, where it is at work on the cluster. Whoever else made them could
+     * finish an action that an executor is still changing, or that another one has taken over.
+     */
+    public boolean needsLease(ActionStatus to) {
+        return canMoveTo(to) && (this == APPLYING || this == ROLLING_BACK);
+    }
+
     /** Terminal: nothing follows (blocked, dry-run, rejected, expired, rolled-back). */
     public boolean isTerminal() {
         return NEXT.get(this).isEmpty();

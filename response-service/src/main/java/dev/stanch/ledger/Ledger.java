@@ -26,6 +26,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -358,19 +359,21 @@ public final class Ledger {
      * (now + the timeout, if the stage has one); on entering approved, rejected or expired, who
      * decided and why; on entering applied, the expiry time (now + expireAfter, if the stage has
      * one); on entering failed, the failure reason. A lease ends with the transition, except that
-     * the executor holding it keeps it when it moves the action into applying or rolling-back.
+     * the executor holding it keeps it when it moves the action into applying or rolling-back, renewed
+     * to now + {@link Transition#lease()}.
      *
      * @throws ActionNotFound when there is no such action
      * @throws TransitionConflict when the move is not allowed, with nothing written: the state
      *     machine has no such move (from the status the action is in now), the action has moved on
      *     since the caller read it, a person approves what they requested, an action without a plan
-     *     is to be approved, applied or dry-run, or the caller's lease is not held
+     *     is to be approved, applied or dry-run, or the move names a lease — or is one only an
+     *     executor makes ({@link ActionStatus#needsLease}) — and the caller does not hold a live one
      */
     public Transitioned transition(Transition move) {
         return inTransaction(() -> {
             Action current = lockAction(move.actionId());
-            check(current, move);
             Instant now = now();
+            check(current, move, now);
             ActionStatus to = move.to();
             Instant approvalDeadline = current.approvalDeadline();
             if (to == ActionStatus.PENDING_APPROVAL && current.approvalTimeout() != null) {
@@ -381,9 +384,11 @@ public final class Ledger {
                 expiresAt = now.plus(current.expireAfter());
             }
             boolean decision = to == ActionStatus.APPROVED || to == ActionStatus.REJECTED || to == ActionStatus.EXPIRED;
-            // An executor keeps its lease while it works on the cluster; any other move ends it, so that
-            // whoever holds it learns (LEASE_NOT_HELD) that someone else moved the action.
+            // An executor keeps its lease while it works on the cluster, renewed for the work it starts
+            // now; any other move ends it, so that whoever holds it learns (LEASE_NOT_HELD) that someone
+            // else moved the action.
             boolean keepLease = move.leaseOwner() != null && IN_PROGRESS.contains(to);
+            Instant leaseUntil = keepLease ? now.plus(Objects.requireNonNull(move.lease())) : null;
             jdbc.sql("""
                             update actions set status = :to, updated_at = :now,
                                 approval_deadline = :approvalDeadline, expires_at = :expiresAt,
@@ -391,7 +396,7 @@ public final class Ledger {
                                 decision_reason = case when :decision then :reason else decision_reason end,
                                 failure_reason = case when :failed then :reason else failure_reason end,
                                 lease_owner = case when :keepLease then lease_owner end,
-                                lease_until = case when :keepLease then lease_until end,
+                                lease_until = :leaseUntil,
                                 transient_failures = case when :entersPhase then 0 else transient_failures end
                             where id = :id""")
                     .param("to", to.wireName())
@@ -403,6 +408,7 @@ public final class Ledger {
                     .param("reason", move.reason())
                     .param("failed", to == ActionStatus.FAILED)
                     .param("keepLease", keepLease)
+                    .param("leaseUntil", timestamp(leaseUntil))
                     .param("entersPhase", IN_PROGRESS.contains(to))
                     .param("id", move.actionId())
                     .update();
@@ -414,7 +420,7 @@ public final class Ledger {
         });
     }
 
-    private static void check(Action current, Transition move) {
+    private static void check(Action current, Transition move, Instant now) {
         ActionStatus from = current.status();
         ActionStatus to = move.to();
         UUID id = current.id();
@@ -450,17 +456,36 @@ public final class Ledger {
                     TransitionConflict.Reason.SELF_APPROVAL,
                     move.actor() + " requested action " + id + " and cannot approve it: someone else must");
         }
-        if (move.leaseOwner() != null
-                && (current.lease() == null || !current.lease().owner().equals(move.leaseOwner()))) {
+        if (move.leaseOwner() == null && from.needsLease(to)) {
             throw new TransitionConflict(
                     id,
                     from,
                     to,
                     TransitionConflict.Reason.LEASE_NOT_HELD,
-                    move.leaseOwner() + " does not hold the lease on action " + id
-                            + (current.lease() == null
-                                    ? ""
-                                    : " (" + current.lease().owner() + " does)"));
+                    from.wireName() + " → " + to.wireName() + " is an executor's move, made under its lease on action "
+                            + id + ": " + move.actor() + " named none");
+        }
+        if (move.leaseOwner() != null) {
+            Action.Lease lease = current.lease();
+            if (lease == null || !lease.owner().equals(move.leaseOwner())) {
+                throw new TransitionConflict(
+                        id,
+                        from,
+                        to,
+                        TransitionConflict.Reason.LEASE_NOT_HELD,
+                        move.leaseOwner() + " does not hold the lease on action " + id
+                                + (lease == null ? "" : " (" + lease.owner() + " does)"));
+            }
+            if (!lease.until().isAfter(now)) {
+                // Nobody may have taken it over yet, but anyone may at any moment: a runner that overran
+                // its lease must stop, not race whoever claims the action next.
+                throw new TransitionConflict(
+                        id,
+                        from,
+                        to,
+                        TransitionConflict.Reason.LEASE_NOT_HELD,
+                        move.leaseOwner() + "'s lease on action " + id + " ran out at " + lease.until());
+            }
         }
     }
 
@@ -619,6 +644,20 @@ public final class Ledger {
      * recovery takes them over ({@link #stalled()} lists them). Oldest transition first.
      */
     public List<Action> claim(String owner, Set<ActionStatus> statuses, Duration lease, int limit) {
+        return claim(owner, statuses, lease, limit, null);
+    }
+
+    /**
+     * Claims one action, as {@link #claim(String, Set, Duration, int)} would if it were the only one
+     * due: for tests that drive an action along its executor's moves.
+     */
+    Optional<Action> claim(UUID actionId, String owner, Duration lease) {
+        return claim(owner, EnumSet.allOf(ActionStatus.class), lease, 1, actionId).stream()
+                .findFirst();
+    }
+
+    private List<Action> claim(
+            String owner, Set<ActionStatus> statuses, Duration lease, int limit, @Nullable UUID only) {
         Text.requireText("owner", owner);
         if (statuses.isEmpty() || limit < 1 || lease.isNegative() || lease.isZero()) {
             throw new IllegalArgumentException("a claim needs statuses, a positive lease and a limit ≥ 1");
@@ -628,6 +667,7 @@ public final class Ledger {
                                 with due as (
                                     select id from actions
                                     where status in (:statuses)
+                                      and id = coalesce(cast(:only as uuid), id)
                                       and (lease_until is null or lease_until <= :now)
                                       and (status <> 'pending-approval' or approval_deadline <= :now)
                                       and (status <> 'applied' or expires_at <= :now)
@@ -645,6 +685,7 @@ public final class Ledger {
                         .param("limit", limit)
                         .param("owner", owner)
                         .param("until", timestamp(now.plus(lease)))
+                        .param("only", only)
                         .query((rs, n) -> action(rs))
                         .list())
                 .stream()
@@ -653,18 +694,22 @@ public final class Ledger {
     }
 
     /**
-     * Extends the lease {@code owner} holds on an action, to now + {@code lease}.
+     * Extends the lease {@code owner} holds on an action, to now + {@code lease}: what an executor
+     * does before each piece of work on the action, so that it never starts one on a lease that is
+     * about to run out — or has run out, and may belong to another executor any moment.
      *
-     * @return false when it holds none: another executor took the action over, or it left the
-     *     in-progress statuses
+     * @return false when it holds no live lease: another executor took the action over, the action
+     *     moved on, or the lease ran out (then the executor must stop: others may claim it)
      */
     public boolean renewLease(UUID actionId, String owner, Duration lease) {
         Instant now = now();
-        return inTransaction(() -> jdbc.sql(
-                                "update actions set lease_until = :until where id = :id and lease_owner = :owner")
+        return inTransaction(() -> jdbc.sql("""
+                                update actions set lease_until = :until
+                                where id = :id and lease_owner = :owner and lease_until > :now""")
                         .param("until", timestamp(now.plus(lease)))
                         .param("id", actionId)
                         .param("owner", owner)
+                        .param("now", timestamp(now))
                         .update())
                 == 1;
     }
@@ -826,7 +871,8 @@ public final class Ledger {
         return AuditHash.sha256(AuditHash.canonicalJson(LedgerJson.readExact(storedPlan)));
     }
 
-    private Instant now() {
+    /** The ledger's time: its clock's, to the microsecond, as it stores times. */
+    Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
 

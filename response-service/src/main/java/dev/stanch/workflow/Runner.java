@@ -40,6 +40,15 @@ import java.util.UUID;
  *       is never applied twice in effect, however often it is taken up.
  * </ul>
  *
+ * <p><b>Leases.</b> A claim leases the whole batch at once; before each action, and again before
+ * each batch of API calls (apply, verify, rollback, leftovers), the runner renews its lease on the
+ * action, and stops there — {@link Work.Lost} — when the ledger says it no longer holds a live one.
+ * Entering applying or rolling-back renews it too. So an apply starts only with a whole lease ahead
+ * of it, and a runner that overran its lease (a long pause, a slow API server) does not go on
+ * calling the API on an action that another runner may have claimed: the ledger refuses its moves
+ * out of applying and rolling-back, and its next renewal tells it to stop. What fencing cannot stop
+ * is a batch already under way when the lease runs out: a lease must be long against one batch.
+ *
  * <p>A {@link KubernetesFailure.Reason#TRANSIENT transient} failure leaves the action where it is,
  * under this runner's lease extended by a backoff — 30 s, 1 min, 2 min, 4 min — after which any
  * runner takes it up again; the {@value #MAX_TRANSIENT_FAILURES}th in a row marks it failed. Any
@@ -71,17 +80,22 @@ public final class Runner {
             ActionStatus.ROLLING_BACK);
 
     private final Ledger ledger;
-    private final ActionExecutor executor;
+    private final Cluster executor;
     private final Duration lease;
     private final int batch;
 
     /**
-     * @param lease how long a claim lasts: longer than one action's apply or rollback takes, since a
-     *     runner still at work when it runs out may find another taking over (harmless — steps are
-     *     idempotent — but wasted)
+     * @param lease how long a lease lasts from each renewal: longer than one batch of API calls (an
+     *     apply, a verify, a rollback) takes, since a runner whose lease runs out in the middle of one
+     *     cannot be stopped before it ends
      * @param batch the most actions one {@link #runDue} claims
      */
     public Runner(Ledger ledger, ActionExecutor executor, Duration lease, int batch) {
+        this(ledger, Cluster.of(Objects.requireNonNull(executor, "executor")), lease, batch);
+    }
+
+    /** With a stand-in for the cluster: the seam for tests. */
+    Runner(Ledger ledger, Cluster executor, Duration lease, int batch) {
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.executor = Objects.requireNonNull(executor, "executor");
         if (lease.isNegative() || lease.isZero() || batch < 1) {
@@ -107,6 +121,9 @@ public final class Runner {
 
     private Work run(Action action, String owner) {
         try {
+            // The claim leased the whole batch at once: the actions before this one may have used up
+            // most of this one's lease, or all of it.
+            fence(action.id(), action.status(), owner, "taking it up");
             return switch (action.status()) {
                 case APPROVED -> apply(action, owner);
                 // Nothing tells how far a stopped runner got: the steps find out, each changing only
@@ -121,19 +138,15 @@ public final class Runner {
             };
         } catch (TransitionConflict conflict) {
             return new Work.Lost(action.id(), conflict.from(), conflict.getMessage());
+        } catch (Fenced fenced) {
+            return new Work.Lost(action.id(), fenced.status, fenced.getMessage());
         } catch (RuntimeException e) {
             return new Work.Crashed(action.id(), action.status(), e);
         }
     }
 
     private Work apply(Action action, String owner) {
-        move(
-                action.id(),
-                ActionStatus.APPROVED,
-                ActionStatus.APPLYING,
-                "applying the plan as approved",
-                Map.of(),
-                owner);
+        enter(action.id(), ActionStatus.APPROVED, ActionStatus.APPLYING, "applying the plan as approved", owner);
         return applyAndVerify(action, owner);
     }
 
@@ -143,7 +156,9 @@ public final class Runner {
         ActionExecutor.Outcome outcome;
         List<String> problems;
         try {
+            fence(id, ActionStatus.APPLYING, owner, "applying its steps");
             outcome = executor.apply(plan);
+            fence(id, ActionStatus.APPLYING, owner, "verifying it");
             problems = executor.verify(plan);
         } catch (KubernetesFailure failure) {
             return failed(action, ActionStatus.APPLYING, "apply", failure, owner);
@@ -165,7 +180,7 @@ public final class Runner {
     private Work expire(Action action, String owner) {
         String reason = "expired at " + action.expiresAt() + " (expireAfter "
                 + Durations.format(Objects.requireNonNull(action.expireAfter())) + "): rolling back";
-        move(action.id(), ActionStatus.APPLIED, ActionStatus.ROLLING_BACK, reason, Map.of(), owner);
+        enter(action.id(), ActionStatus.APPLIED, ActionStatus.ROLLING_BACK, reason, owner);
         return rollBack(action, owner);
     }
 
@@ -176,7 +191,9 @@ public final class Runner {
         ActionExecutor.Outcome outcome;
         List<String> leftovers;
         try {
+            fence(id, ActionStatus.ROLLING_BACK, owner, "running its undo steps");
             outcome = executor.rollback(plan);
+            fence(id, ActionStatus.ROLLING_BACK, owner, "looking for leftovers");
             leftovers = executor.leftovers(plan.actionId());
         } catch (KubernetesFailure failure) {
             return failed(action, ActionStatus.ROLLING_BACK, "rollback", failure, owner);
@@ -255,6 +272,34 @@ public final class Runner {
     private void move(
             UUID id, ActionStatus from, ActionStatus to, String reason, Map<String, Object> details, String owner) {
         ledger.transition(new Transition(id, from, to, ACTOR, reason, details, owner));
+    }
+
+    /** Into applying or rolling-back: the move renews the lease for the work that starts now. */
+    private void enter(UUID id, ActionStatus from, ActionStatus to, String reason, String owner) {
+        ledger.transition(Transition.of(id, from, to, ACTOR, reason).underLease(owner, lease));
+    }
+
+    /**
+     * Renews this runner's lease on the action before the next piece of work, or stops the run
+     * there: without a live lease, another runner may be at work on the action, or about to be.
+     */
+    private void fence(UUID id, ActionStatus status, String owner, String before) {
+        if (!ledger.renewLease(id, owner, lease)) {
+            throw new Fenced(
+                    status,
+                    owner + " no longer holds a live lease on action " + id + ", so stopped before " + before
+                            + ": another runner may have taken it over");
+        }
+    }
+
+    /** The run of one action stops: its lease is lost. Never leaves {@link #run}. */
+    private static final class Fenced extends RuntimeException {
+        private final ActionStatus status;
+
+        Fenced(ActionStatus status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
     }
 
     private ActionPlan plan(UUID id) {

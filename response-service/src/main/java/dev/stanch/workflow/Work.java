@@ -37,8 +37,8 @@ public sealed interface Work {
 
     /**
      * Someone else moved the action first (a person's decision, or a runner that took over after
-     * this one's lease ran out): the ledger refused this runner's transition and nothing was
-     * written.
+     * this one's lease ran out), or this runner's lease ran out: the ledger refused its transition or
+     * the renewal of its lease, and the runner stopped there, before its next API call.
      */
     record Lost(UUID actionId, ActionStatus status, String reason) implements Work {}
 

@@ -58,7 +58,7 @@ class LedgerAuditChainIT {
     }
 
     private static void move(Ledger ledger, UUID id, ActionStatus from, ActionStatus to) {
-        ledger.transition(Transition.of(id, from, to, "stanch:test", from.wireName() + " to " + to.wireName()));
+        LedgerFixtures.move(ledger, id, from, to, "stanch:test", from.wireName() + " to " + to.wireName());
     }
 
     @Test

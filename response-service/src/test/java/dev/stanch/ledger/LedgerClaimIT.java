@@ -99,7 +99,7 @@ class LedgerClaimIT {
                 assertThat(action.lease().owner()).isEqualTo(owner);
                 ledger.transition(
                         Transition.of(action.id(), ActionStatus.APPROVED, ActionStatus.APPLYING, owner, "applying")
-                                .underLease(owner));
+                                .underLease(owner, LEASE));
                 taken.add(action.id());
             }
         }
@@ -128,7 +128,7 @@ class LedgerClaimIT {
         assertThat(ledger.renewLease(id, "executor-a", LEASE)).isFalse();
         assertThatThrownBy(() -> ledger.transition(
                         Transition.of(id, ActionStatus.APPROVED, ActionStatus.APPLYING, "executor-a", "applying")
-                                .underLease("executor-a")))
+                                .underLease("executor-a", LEASE)))
                 .asInstanceOf(type(TransitionConflict.class))
                 .satisfies(conflict -> {
                     assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.LEASE_NOT_HELD);
@@ -138,6 +138,89 @@ class LedgerClaimIT {
         assertThat(ledger.renewLease(id, "executor-b", Duration.ofMinutes(5))).isTrue();
         assertThat(ledger.find(id).orElseThrow().action().lease())
                 .isEqualTo(new Action.Lease("executor-b", clock.instant().plus(Duration.ofMinutes(5))));
+    }
+
+    /**
+     * Fencing: an executor whose lease ran out can no longer move the action — even while nobody has
+     * taken it over yet, since anyone may at any moment — nor renew its lease; another executor then
+     * claims it and finishes the work.
+     */
+    @Test
+    void anExecutorWhoseLeaseRanOutCanNoLongerMoveTheActionAndAnotherTakesIt() {
+        UUID id = approvedAction(ledger);
+        ledger.claim("executor-a", APPROVED, LEASE, 1);
+        ledger.transition(Transition.of(id, ActionStatus.APPROVED, ActionStatus.APPLYING, "stanch:executor", "applying")
+                .underLease("executor-a", LEASE));
+        Transition applied = Transition.of(
+                        id, ActionStatus.APPLYING, ActionStatus.APPLIED, "stanch:executor", "applied and verified")
+                .underLease("executor-a");
+
+        clock.advance(LEASE.minusNanos(1000));
+        assertThat(ledger.renewLease(id, "executor-a", LEASE))
+                .as("a microsecond before it runs out")
+                .isTrue();
+        clock.advance(LEASE); // executor-a stalls in the middle of its apply, for a whole lease
+        long auditRows = ledger.find(id).orElseThrow().trail().size();
+
+        assertThatThrownBy(() -> ledger.transition(applied))
+                .asInstanceOf(type(TransitionConflict.class))
+                .satisfies(conflict -> {
+                    assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.LEASE_NOT_HELD);
+                    assertThat(conflict.getMessage())
+                            .isEqualTo("executor-a's lease on action " + id + " ran out at " + clock.instant());
+                });
+        assertThat(ledger.renewLease(id, "executor-a", LEASE))
+                .as("a lease that ran out is not renewed")
+                .isFalse();
+        assertThat(ledger.find(id).orElseThrow().trail()).hasSize((int) auditRows);
+
+        assertThat(ledger.claim("executor-b", Set.of(ActionStatus.APPLYING), LEASE, 10))
+                .extracting(Action::id)
+                .containsExactly(id);
+        Action done = ledger.transition(Transition.of(
+                                id, ActionStatus.APPLYING, ActionStatus.APPLIED, "stanch:executor", "applied again")
+                        .underLease("executor-b"))
+                .action();
+        assertThat(done.status()).isEqualTo(ActionStatus.APPLIED);
+        assertThatThrownBy(() -> ledger.transition(
+                        Transition.of(id, ActionStatus.APPLIED, ActionStatus.ROLLING_BACK, "stanch:executor", "late")
+                                .underLease("executor-a", LEASE)))
+                .asInstanceOf(type(TransitionConflict.class))
+                .extracting(TransitionConflict::reason)
+                .isEqualTo(TransitionConflict.Reason.LEASE_NOT_HELD);
+        assertThat(ledger.verify().intact()).isTrue();
+    }
+
+    /** Out of applying and rolling-back only an executor moves an action, under its lease: nobody else. */
+    @Test
+    void movesOutOfApplyingOrRollingBackNeedTheLease() {
+        UUID id = approvedAction(ledger);
+        ledger.claim("executor-a", APPROVED, LEASE, 1);
+        ledger.transition(Transition.of(id, ActionStatus.APPROVED, ActionStatus.APPLYING, "stanch:executor", "applying")
+                .underLease("executor-a", LEASE));
+
+        for (ActionStatus to : List.of(ActionStatus.APPLIED, ActionStatus.FAILED)) {
+            assertThatThrownBy(() -> ledger.transition(
+                            Transition.of(id, ActionStatus.APPLYING, to, "alice@example.com", "done, I think")))
+                    .asInstanceOf(type(TransitionConflict.class))
+                    .satisfies(conflict -> {
+                        assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.LEASE_NOT_HELD);
+                        assertThat(conflict.getMessage())
+                                .isEqualTo("applying → " + to.wireName()
+                                        + " is an executor's move, made under its lease on action " + id
+                                        + ": alice@example.com named none");
+                    });
+        }
+        ledger.transition(Transition.of(id, ActionStatus.APPLYING, ActionStatus.FAILED, "stanch:executor", "forbidden")
+                .underLease("executor-a"));
+        ledger.transition(Transition.of(id, ActionStatus.FAILED, ActionStatus.ROLLING_BACK, "alice", "undo it"));
+        clock.advance(Duration.ofHours(1)); // nobody holds a lease on it now, and still
+        assertThatThrownBy(() -> ledger.transition(
+                        Transition.of(id, ActionStatus.ROLLING_BACK, ActionStatus.ROLLED_BACK, "alice", "I undid it")))
+                .asInstanceOf(type(TransitionConflict.class))
+                .extracting(TransitionConflict::reason)
+                .isEqualTo(TransitionConflict.Reason.LEASE_NOT_HELD);
+        assertThat(ledger.action(id).status()).isEqualTo(ActionStatus.ROLLING_BACK);
     }
 
     @Test
@@ -157,12 +240,15 @@ class LedgerClaimIT {
     void theLeaseLastsWhileTheExecutorWorksAndEndsWhenItIsDone() {
         UUID id = approvedAction(ledger);
         ledger.claim("executor-a", APPROVED, LEASE, 10);
+        clock.advance(Duration.ofSeconds(40)); // the actions claimed before it took their time
 
         Action applying = ledger.transition(
                         Transition.of(id, ActionStatus.APPROVED, ActionStatus.APPLYING, "executor-a", "applying")
-                                .underLease("executor-a"))
+                                .underLease("executor-a", LEASE))
                 .action();
-        assertThat(applying.lease()).isEqualTo(new Action.Lease("executor-a", T0.plus(LEASE)));
+        assertThat(applying.lease())
+                .as("renewed for the work that starts now, not what was left of the claim's")
+                .isEqualTo(new Action.Lease("executor-a", T0.plusSeconds(40).plus(LEASE)));
 
         Action applied = ledger.transition(
                         Transition.of(id, ActionStatus.APPLYING, ActionStatus.APPLIED, "executor-a", "in effect")
@@ -212,7 +298,7 @@ class LedgerClaimIT {
         for (Action action : ledger.claim("executor-a", APPROVED, LEASE, 10)) {
             ledger.transition(
                     Transition.of(action.id(), ActionStatus.APPROVED, ActionStatus.APPLYING, "executor-a", "applying")
-                            .underLease("executor-a"));
+                            .underLease("executor-a", LEASE));
         }
         clock.advance(Duration.ofSeconds(30));
         assertThat(ledger.renewLease(working, "executor-a", LEASE)).isTrue();
@@ -245,7 +331,7 @@ class LedgerClaimIT {
                 .as("approved is no phase of work")
                 .isEmpty();
         ledger.transition(Transition.of(id, ActionStatus.APPROVED, ActionStatus.APPLYING, "executor-a", "applying")
-                .underLease("executor-a"));
+                .underLease("executor-a", LEASE));
         assertThat(ledger.countTransientFailure(id, "executor-a")).hasValue(1);
         assertThat(ledger.countTransientFailure(id, "executor-a")).hasValue(2);
         assertThat(ledger.countTransientFailure(id, "executor-b"))
@@ -299,7 +385,7 @@ class LedgerClaimIT {
                 List.of(ActionStatus.PLANNED, ActionStatus.APPROVED),
                 List.of(ActionStatus.APPROVED, ActionStatus.APPLYING),
                 List.of(ActionStatus.APPLYING, ActionStatus.APPLIED))) {
-            ledger.transition(Transition.of(id, move.get(0), move.get(1), "stanch:executor", "on"));
+            LedgerFixtures.move(ledger, id, move.get(0), move.get(1), "stanch:executor", "on");
         }
         return id;
     }

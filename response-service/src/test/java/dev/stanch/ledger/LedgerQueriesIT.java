@@ -76,7 +76,7 @@ class LedgerQueriesIT {
         };
         ActionStatus from = ActionStatus.PLANNED;
         for (ActionStatus to : path) {
-            ledger.transition(Transition.of(id, from, to, "alice@example.com", "to " + to.wireName()));
+            LedgerFixtures.move(ledger, id, from, to, "alice@example.com", "to " + to.wireName());
             from = to;
         }
         ACTIONS.put(name, id);

@@ -209,8 +209,8 @@ class LedgerTransitionsIT {
                     long auditBefore = count("audit_log");
                     long outboxBefore = count("outbox");
 
-                    Transitioned moved = ledger.transition(
-                            id, from, to, ALICE, "move to " + to.wireName(), Map.of("ticket", "INC-1"));
+                    Transitioned moved = LedgerFixtures.move(
+                            ledger, id, from, to, ALICE, "move to " + to.wireName(), Map.of("ticket", "INC-1"));
 
                     assertThat(moved.action().status()).isEqualTo(to);
                     assertThat(moved.entry().from()).isEqualTo(from);
@@ -475,7 +475,7 @@ class LedgerTransitionsIT {
     }
 
     private static Action move(UUID id, ActionStatus from, ActionStatus to, String actor, String reason) {
-        return ledger.transition(Transition.of(id, from, to, actor, reason)).action();
+        return LedgerFixtures.move(ledger, id, from, to, actor, reason).action();
     }
 
     private static long count(String table) {

@@ -466,7 +466,7 @@ class WorkflowIT {
                 .containsExactly(action.id());
         ledger.transition(
                 Transition.of(action.id(), ActionStatus.APPROVED, ActionStatus.APPLYING, Runner.ACTOR, "applying")
-                        .underLease("crashed"));
+                        .underLease("crashed", LEASE));
     }
 
     private static ActionPlan firstStepOf(ActionPlan plan) {

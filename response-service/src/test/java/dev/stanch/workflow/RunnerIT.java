@@ -1,0 +1,224 @@
+package dev.stanch.workflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stanch.action.ActionPlan;
+import dev.stanch.action.Planning;
+import dev.stanch.action.Reversibility;
+import dev.stanch.detection.Detection;
+import dev.stanch.detection.Severity;
+import dev.stanch.detection.Source;
+import dev.stanch.detection.Target;
+import dev.stanch.guardrail.Admit;
+import dev.stanch.kubernetes.ActionExecutor;
+import dev.stanch.ledger.ActionStatus;
+import dev.stanch.ledger.AuditEntry;
+import dev.stanch.ledger.Ledger;
+import dev.stanch.ledger.LedgerPostgres;
+import dev.stanch.ledger.LedgerPostgresExtension;
+import dev.stanch.ledger.MutableClock;
+import dev.stanch.ledger.NewAction;
+import dev.stanch.ledger.Transition;
+import dev.stanch.playbook.ActionKind;
+import dev.stanch.playbook.ActionRequest;
+import dev.stanch.playbook.Approval;
+import dev.stanch.playbook.OnApprovalTimeout;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The runner on a real PostgreSQL, with a stand-in for the cluster that records the calls made to it
+ * and lets a test act in the middle of one (a lease running out during an apply). Time is a
+ * hand-moved clock; nothing sleeps. {@link WorkflowIT} runs the same runner on a real API server.
+ */
+@ExtendWith(LedgerPostgresExtension.class)
+class RunnerIT {
+
+    private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+    private static final Duration LEASE = Duration.ofMinutes(2);
+    private static final Target WEB = new Target("shop", "web-1", "main");
+
+    private final MutableClock clock = new MutableClock(T0);
+    private final Ledger ledger;
+
+    RunnerIT(LedgerPostgres postgres) {
+        // A database per test: a runner claims whatever is due in it.
+        this.ledger = new Ledger(postgres.newDatabase(), clock);
+        ledger.storeDetection(new Detection(
+                "runner-detection",
+                Source.FALCO,
+                "Terminal shell in container",
+                Severity.HIGH,
+                T0,
+                WEB,
+                null,
+                Map.of()));
+    }
+
+    /**
+     * A runner that stalls in the middle of an apply for longer than its lease — a long GC pause, a
+     * slow API server — finds, before its next API call, that it no longer holds the lease: it stops
+     * there, and the runner that took the action over in the meantime finishes it.
+     */
+    @Test
+    void aRunnerWhoseLeaseRanOutStopsBeforeItsNextCallAndAnotherFinishes() {
+        UUID id = approved();
+        FakeCluster other = new FakeCluster();
+        Runner taker = new Runner(ledger, other, LEASE, 10);
+        List<Work> takenOver = new ArrayList<>();
+        FakeCluster slow = new FakeCluster();
+        slow.during = call -> {
+            clock.advance(LEASE.plusSeconds(1));
+            takenOver.addAll(taker.runDue("runner-b"));
+        };
+
+        List<Work> work = new Runner(ledger, slow, LEASE, 10).runDue("runner-a");
+
+        assertThat(work).singleElement().isInstanceOfSatisfying(Work.Lost.class, lost -> {
+            assertThat(lost.status()).isEqualTo(ActionStatus.APPLYING);
+            assertThat(lost.reason())
+                    .isEqualTo("runner-a no longer holds a live lease on action " + id
+                            + ", so stopped before verifying it: another runner may have taken it over");
+        });
+        assertThat(slow.calls).containsExactly("apply " + id);
+        assertThat(takenOver).singleElement().isInstanceOfSatisfying(Work.Moved.class, moved -> {
+            assertThat(moved.from()).isEqualTo(ActionStatus.APPLYING);
+            assertThat(moved.to()).isEqualTo(ActionStatus.APPLIED);
+        });
+        assertThat(other.calls).containsExactly("apply " + id, "verify " + id);
+        assertThat(trail(id))
+                .containsExactly(
+                        ActionStatus.PLANNED, ActionStatus.APPROVED, ActionStatus.APPLYING, ActionStatus.APPLIED);
+        assertThat(ledger.verify().intact()).isTrue();
+    }
+
+    /**
+     * A claim leases a whole batch at once: the runner renews the lease before it takes up each
+     * action, and leaves alone one whose lease the actions before it used up — another runner, or
+     * its own next run, takes it up.
+     */
+    @Test
+    void eachActionOfABatchIsTakenUpOnlyUnderALiveLease() {
+        UUID first = approved();
+        clock.advance(Duration.ofSeconds(1));
+        UUID second = approved();
+        FakeCluster slow = new FakeCluster();
+        slow.during = call -> {
+            if (call.endsWith(first.toString())) {
+                // Each call within the first action's renewed lease, both together longer than the lease
+                // the claim gave the second.
+                clock.advance(LEASE.minusSeconds(1));
+            }
+        };
+        Runner runner = new Runner(ledger, slow, LEASE, 10);
+
+        List<Work> work = runner.runDue("runner-a");
+
+        assertThat(work).hasSize(2);
+        assertThat(work.get(0)).isInstanceOf(Work.Moved.class);
+        assertThat(work.get(1)).isInstanceOfSatisfying(Work.Lost.class, lost -> {
+            assertThat(lost.actionId()).isEqualTo(second);
+            assertThat(lost.status()).isEqualTo(ActionStatus.APPROVED);
+            assertThat(lost.reason()).contains("stopped before taking it up");
+        });
+        assertThat(ledger.action(second).status()).isEqualTo(ActionStatus.APPROVED);
+        assertThat(slow.calls).containsExactly("apply " + first, "verify " + first);
+
+        List<Work> next = runner.runDue("runner-a");
+        assertThat(next).singleElement().isInstanceOfSatisfying(Work.Moved.class, moved -> {
+            assertThat(moved.actionId()).isEqualTo(second);
+            assertThat(moved.to()).isEqualTo(ActionStatus.APPLIED);
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    /** A new action of an approval-free stage, admitted: approved, due at once. */
+    private UUID approved() {
+        return admitted(Approval.AUTO, null, OnApprovalTimeout.REJECT, new Admit.Approved("approved: auto"));
+    }
+
+    private UUID admitted(
+            Approval approval, @Nullable Duration approvalTimeout, OnApprovalTimeout onTimeout, Admit admit) {
+        UUID id = Ledger.newActionId();
+        ActionRequest request = new ActionRequest(
+                "terminal-shell",
+                "isolate",
+                1,
+                ActionKind.QUARANTINE_POD,
+                WEB,
+                Map.of("detach", false),
+                approval,
+                approvalTimeout,
+                onTimeout,
+                Duration.ofHours(1),
+                false);
+        ActionPlan plan = new ActionPlan(
+                id.toString(),
+                request.kind(),
+                WEB,
+                request.params(),
+                "quarantine " + WEB.key(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(new Reversibility("label the pod", true, "rollback removes the label")),
+                List.of(),
+                List.of(),
+                List.of());
+        ledger.createAction(
+                new NewAction(id, "runner-detection", request, new Planning.Planned(plan), Intake.REQUESTER));
+        ledger.transition(Transition.admitted(id, Intake.GUARDRAILS, admit));
+        return id;
+    }
+
+    private List<ActionStatus> trail(UUID id) {
+        return ledger.find(id).orElseThrow().trail().stream()
+                .map(AuditEntry::to)
+                .toList();
+    }
+
+    /** Stands in for the cluster: every call succeeds and changes nothing, and is recorded. */
+    private static final class FakeCluster implements Cluster {
+        final List<String> calls = new ArrayList<>();
+        /** What happens while a call runs, given the call as {@link #calls} records it. */
+        Consumer<String> during = call -> {};
+
+        private void call(String call) {
+            calls.add(call);
+            during.accept(call);
+        }
+
+        @Override
+        public ActionExecutor.Outcome apply(ActionPlan plan) {
+            call("apply " + plan.actionId());
+            return new ActionExecutor.Outcome(List.of(), List.of());
+        }
+
+        @Override
+        public List<String> verify(ActionPlan plan) {
+            call("verify " + plan.actionId());
+            return List.of();
+        }
+
+        @Override
+        public ActionExecutor.Outcome rollback(ActionPlan plan) {
+            call("rollback " + plan.actionId());
+            return new ActionExecutor.Outcome(List.of(), List.of());
+        }
+
+        @Override
+        public List<String> leftovers(String actionId) {
+            call("leftovers " + actionId);
+            return List.of();
+        }
+    }
+}
