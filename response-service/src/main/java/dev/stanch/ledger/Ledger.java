@@ -258,9 +258,11 @@ public final class Ledger {
 
     /**
      * Records a new action, planned: its request, its plan (or the planner's refusal), its first
-     * audit row and its outbox row, in one transaction. The audit row's details keep the stage, the
-     * plan's SHA-256 (over its canonical JSON, see {@link AuditHash}) or the refusal, so that the plan
-     * as recorded is covered by the chain. A refused action can then only be blocked.
+     * audit row and its outbox row, in one transaction. The audit row's details record the request
+     * with its approval settings, who requested it, dry-run, and SHA-256 digests (over canonical JSON,
+     * see {@link AuditHash}) of the parameters and the plan, or the refusal — as the row stored them
+     * ({@link RecordedAction#creationDetails}) — so that an edit of any of them shows in {@link
+     * #verify()}. A refused action can then only be blocked.
      */
     public Action createAction(NewAction action) {
         ActionRequest request = action.request();
@@ -276,8 +278,8 @@ public final class Ledger {
                     refusalMessage = refused.message();
                 }
             }
-            String storedPlan = jdbc.sql("""
-                            insert into actions (id, detection_id, playbook, stage, occurrence, kind, namespace, pod,
+            RecordedAction.Columns stored = jdbc.sql("""
+                            insert into actions as a (id, detection_id, playbook, stage, occurrence, kind, namespace, pod,
                                 params, approval, approval_timeout, on_approval_timeout, expire_after, dry_run,
                                 status, plan, refusal, refusal_message, requested_by, created_at, updated_at)
                             values (:id, :detectionId, :playbook, :stage, :occurrence, :kind, :namespace, :pod,
@@ -286,7 +288,7 @@ public final class Ledger {
                                 :onApprovalTimeout, cast(:expireAfterUs as bigint) * interval '1 microsecond',
                                 :dryRun, :status, cast(:plan as jsonb), :refusal, :refusalMessage, :requestedBy,
                                 :now, :now)
-                            returning plan::text""")
+                            returning """ + " " + RecordedAction.COLUMNS)
                     .param("id", action.id())
                     .param("detectionId", action.detectionId())
                     .param("playbook", request.playbook())
@@ -307,29 +309,16 @@ public final class Ledger {
                     .param("refusalMessage", refusalMessage)
                     .param("requestedBy", action.requestedBy())
                     .param("now", timestamp(now))
-                    .query(String.class)
-                    .optional()
-                    .orElse(null);
+                    .query((rs, n) -> RecordedAction.Columns.read(rs))
+                    .single();
 
-            Map<String, Object> details = new LinkedHashMap<>();
-            details.put("detectionId", action.detectionId());
-            details.put("playbook", request.playbook());
-            details.put("stage", request.stage());
-            details.put("occurrence", request.occurrence());
-            details.put("kind", request.kind().wireName());
-            details.put("target", request.target().key());
-            details.put("dryRun", request.dryRun());
-            String reason;
-            if (storedPlan != null) {
-                details.put("planSha256", planDigest(storedPlan));
-                reason = "planned by playbook " + request.playbook() + ", stage " + request.stage() + " (occurrence "
-                        + request.occurrence() + ")";
-            } else {
-                details.put("refusal", refusal.wireName());
-                details.put("refusalMessage", refusalMessage);
-                reason = "playbook " + request.playbook() + ", stage " + request.stage() + ": the planner refused ("
-                        + refusal.wireName() + "): " + refusalMessage;
-            }
+            // From the row as stored (jsonb's text, intervals to the microsecond): what verify() reads.
+            Map<String, Object> details = RecordedAction.creationDetails(stored);
+            String reason = refusal == null
+                    ? "planned by playbook " + request.playbook() + ", stage " + request.stage() + " (occurrence "
+                            + request.occurrence() + ")"
+                    : "playbook " + request.playbook() + ", stage " + request.stage() + ": the planner refused ("
+                            + refusal.wireName() + "): " + refusalMessage;
             Action created = lockAction(action.id());
             AuditEntry entry = AuditChain.append(
                     jdbc, action.id(), now, action.requestedBy(), null, ActionStatus.PLANNED, reason, details);
@@ -375,13 +364,17 @@ public final class Ledger {
             Instant now = now();
             check(current, move, now);
             ActionStatus to = move.to();
+            // The times a move sets go into its audit row too, so that verify() sees an edit of them.
+            Map<String, Object> details = new LinkedHashMap<>(move.details());
             Instant approvalDeadline = current.approvalDeadline();
             if (to == ActionStatus.PENDING_APPROVAL && current.approvalTimeout() != null) {
                 approvalDeadline = now.plus(current.approvalTimeout());
+                details.put(RecordedAction.APPROVAL_DEADLINE, approvalDeadline.toString());
             }
             Instant expiresAt = current.expiresAt();
             if (to == ActionStatus.APPLIED && current.expireAfter() != null) {
                 expiresAt = now.plus(current.expireAfter());
+                details.put(RecordedAction.EXPIRES_AT, expiresAt.toString());
             }
             boolean decision = to == ActionStatus.APPROVED || to == ActionStatus.REJECTED || to == ActionStatus.EXPIRED;
             // An executor keeps its lease while it works on the cluster, renewed for the work it starts
@@ -413,7 +406,7 @@ public final class Ledger {
                     .param("id", move.actionId())
                     .update();
             AuditEntry entry = AuditChain.append(
-                    jdbc, move.actionId(), now, move.actor(), current.status(), to, move.reason(), move.details());
+                    jdbc, move.actionId(), now, move.actor(), current.status(), to, move.reason(), details);
             Action after = lockAction(move.actionId());
             Outbox.write(jdbc, after, entry);
             return new Transitioned(after, entry);
@@ -765,9 +758,13 @@ public final class Ledger {
 
     /**
      * Walks the whole audit chain, oldest first, and reports every row that was edited, deleted or
-     * inserted behind the ledger's back — each with its seq and what is wrong — and every action
-     * whose plan is not the one its first audit row recorded. Reads one consistent snapshot; others
-     * may append meanwhile.
+     * inserted behind the ledger's back — each with its seq and what is wrong — every row that does
+     * not move its action on from where the action's previous row left it, and every action whose
+     * row does not say what its audit rows recorded: no creation row, a status that is not its last
+     * row's, a plan, parameters, approval settings, requester, dry-run, deadline, expiry, decision or
+     * failure reason that differs from the row that recorded it ({@link RecordedAction}). Each
+     * finding names the row and the action. Reads one consistent snapshot; others may append
+     * meanwhile.
      *
      * <p>What it cannot see: someone who can disable the triggers and rewrites a row together with
      * every hash after it and the chain head. The chain needs no secret, so it proves only that
@@ -864,11 +861,6 @@ public final class Ledger {
             }
         }
         throw new IllegalStateException("unknown refusal in the ledger: " + wireName);
-    }
-
-    /** SHA-256 over the canonical JSON of a plan as jsonb stored it. */
-    static String planDigest(String storedPlan) {
-        return AuditHash.sha256(AuditHash.canonicalJson(LedgerJson.readExact(storedPlan)));
     }
 
     /** The ledger's time: its clock's, to the microsecond, as it stores times. */

@@ -221,6 +221,7 @@ class LedgerClaimIT {
                 .extracting(TransitionConflict::reason)
                 .isEqualTo(TransitionConflict.Reason.LEASE_NOT_HELD);
         assertThat(ledger.action(id).status()).isEqualTo(ActionStatus.ROLLING_BACK);
+        assertThat(ledger.verify().intact()).as("refused moves leave no trace").isTrue();
     }
 
     @Test

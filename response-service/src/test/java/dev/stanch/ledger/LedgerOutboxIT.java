@@ -61,6 +61,7 @@ class LedgerOutboxIT {
                 .extracting(e -> e.to().wireName())
                 .containsExactly("planned", "pending-approval", "approved");
         assertThat(count("audit_log")).isEqualTo(count("outbox"));
+        assertThat(ledger.verify().breaks()).isEmpty();
     }
 
     @Test

@@ -107,7 +107,13 @@ class LedgerTransitionsIT {
             assertThat(entry.details())
                     .containsEntry("detectionId", DETECTION)
                     .containsEntry("target", "shop/web-7d9f-aaaaa")
-                    .containsKey("planSha256");
+                    .containsEntry("approval", "required")
+                    .containsEntry("approvalTimeout", "PT15M")
+                    .containsEntry("onApprovalTimeout", "reject")
+                    .containsEntry("expireAfter", "PT4H")
+                    .containsEntry("dryRun", false)
+                    .containsEntry("requestedBy", REQUESTER)
+                    .containsKeys("paramsSha256", "planSha256");
         });
         assertThat(outboxSeqs(id)).containsExactly(detail.trail().getFirst().seq());
     }
@@ -216,7 +222,17 @@ class LedgerTransitionsIT {
                     assertThat(moved.entry().from()).isEqualTo(from);
                     assertThat(moved.entry().to()).isEqualTo(to);
                     assertThat(moved.entry().actor()).isEqualTo(ALICE);
-                    assertThat(moved.entry().details()).isEqualTo(Map.of("ticket", "INC-1"));
+                    // The ledger adds the times a move sets, so that the chain covers them.
+                    Map<String, Object> details = new LinkedHashMap<>(Map.of("ticket", "INC-1"));
+                    if (to == ActionStatus.PENDING_APPROVAL) {
+                        details.put(
+                                "approvalDeadline",
+                                moved.action().approvalDeadline().toString());
+                    }
+                    if (to == ActionStatus.APPLIED) {
+                        details.put("expiresAt", moved.action().expiresAt().toString());
+                    }
+                    assertThat(moved.entry().details()).isEqualTo(details);
                     ActionDetail stored = ledger.find(id).orElseThrow();
                     assertThat(stored.action()).isEqualTo(moved.action());
                     assertThat(stored.trail().getLast()).isEqualTo(moved.entry());
