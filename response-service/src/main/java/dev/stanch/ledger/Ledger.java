@@ -66,6 +66,13 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 public final class Ledger {
 
+    /**
+     * How the actors that are Stanch's own components begin ({@code stanch:guardrails}, {@code
+     * stanch:executor}, {@code stanch:approval-timeout}): the ledger lets such an actor approve a
+     * pending action only as the approval timeout's "approve", and people's names must not begin so.
+     */
+    public static final String SYSTEM_ACTOR_PREFIX = "stanch:";
+
     /** The statuses in which an executor is at work on the cluster, under a lease. */
     private static final Set<ActionStatus> IN_PROGRESS = Set.of(ActionStatus.APPLYING, ActionStatus.ROLLING_BACK);
 
@@ -355,8 +362,12 @@ public final class Ledger {
      * @throws TransitionConflict when the move is not allowed, with nothing written: the state
      *     machine has no such move (from the status the action is in now), the action has moved on
      *     since the caller read it, a person approves what they requested, an action without a plan
-     *     is to be approved, applied or dry-run, or the move names a lease — or is one only an
-     *     executor makes ({@link ActionStatus#needsLease}) — and the caller does not hold a live one
+     *     is to be approved, applied or dry-run, an action is approved that needs a person's approval
+     *     (planned → approved unless the stage says {@code approval: auto} and it is no dry run;
+     *     pending-approval → approved by a {@link #SYSTEM_ACTOR_PREFIX stanch:} actor unless the
+     *     stage says {@code onApprovalTimeout: approve} and the deadline has passed), or the move
+     *     names a lease — or is one only an executor makes ({@link ActionStatus#needsLease}) — and
+     *     the caller does not hold a live one
      */
     public Transitioned transition(Transition move) {
         return inTransaction(() -> {
@@ -439,6 +450,34 @@ public final class Ledger {
                     "action " + id + " has no plan (the planner refused: "
                             + current.refusal().wireName() + "): it can only be blocked, not " + to.wireName());
         }
+        if (from == ActionStatus.PLANNED && to == ActionStatus.APPROVED) {
+            // Approved without anyone asked: only what the stage lets run by itself, and never a dry run
+            // (which is recorded, never applied) — whatever the caller decided.
+            if (current.dryRun()) {
+                throw new TransitionConflict(
+                        id,
+                        from,
+                        to,
+                        TransitionConflict.Reason.APPROVAL_REQUIRED,
+                        "action " + id + " is a dry run of playbook " + current.playbook()
+                                + ": it is recorded, never approved");
+            }
+            if (current.approval() != Approval.AUTO) {
+                throw new TransitionConflict(
+                        id,
+                        from,
+                        to,
+                        TransitionConflict.Reason.APPROVAL_REQUIRED,
+                        "action " + id + " needs a person's approval (stage " + current.stage() + " of playbook "
+                                + current.playbook() + " says approval: required): it goes to pending-approval,"
+                                + " not straight to approved");
+            }
+        }
+        if (from == ActionStatus.PENDING_APPROVAL
+                && to == ActionStatus.APPROVED
+                && move.actor().startsWith(SYSTEM_ACTOR_PREFIX)) {
+            approvalBySilence(current, move, now);
+        }
         if (from == ActionStatus.PENDING_APPROVAL
                 && to == ActionStatus.APPROVED
                 && move.actor().equals(current.requestedBy())) {
@@ -479,6 +518,33 @@ public final class Ledger {
                         TransitionConflict.Reason.LEASE_NOT_HELD,
                         move.leaseOwner() + "'s lease on action " + id + " ran out at " + lease.until());
             }
+        }
+    }
+
+    /**
+     * A pending action approved by one of Stanch's own components: only the approval timeout's
+     * "approve" — the stage says {@code onApprovalTimeout: approve} and the deadline has passed. Any
+     * other approval is a person's.
+     */
+    private static void approvalBySilence(Action current, Transition move, Instant now) {
+        UUID id = current.id();
+        String why = null;
+        if (current.onApprovalTimeout() != OnApprovalTimeout.APPROVE) {
+            why = "its stage says onApprovalTimeout: "
+                    + current.onApprovalTimeout().wireName() + ", so only a person approves it";
+        } else if (current.approvalDeadline() == null) {
+            why = "it has no approval deadline, so only a person approves it";
+        } else if (now.isBefore(current.approvalDeadline())) {
+            why = "it is approved by silence only once its approval deadline, " + current.approvalDeadline()
+                    + ", has passed";
+        }
+        if (why != null) {
+            throw new TransitionConflict(
+                    id,
+                    current.status(),
+                    move.to(),
+                    TransitionConflict.Reason.APPROVAL_REQUIRED,
+                    move.actor() + " is not a person and cannot approve action " + id + ": " + why);
         }
     }
 

@@ -191,10 +191,22 @@ class LedgerClaimIT {
         assertThat(ledger.verify().intact()).isTrue();
     }
 
-    /** Out of applying and rolling-back only an executor moves an action, under its lease: nobody else. */
+    /**
+     * Into applying, and out of applying and rolling-back, only an executor moves an action, under its
+     * lease: nobody else.
+     */
     @Test
-    void movesOutOfApplyingOrRollingBackNeedTheLease() {
+    void anExecutorsMovesNeedTheLease() {
         UUID id = approvedAction(ledger);
+        assertThatThrownBy(() -> ledger.transition(Transition.of(
+                        id, ActionStatus.APPROVED, ActionStatus.APPLYING, "alice@example.com", "go ahead")))
+                .asInstanceOf(type(TransitionConflict.class))
+                .satisfies(conflict -> {
+                    assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.LEASE_NOT_HELD);
+                    assertThat(conflict.getMessage())
+                            .isEqualTo("approved → applying is an executor's move, made under its lease on action " + id
+                                    + ": alice@example.com named none");
+                });
         ledger.claim("executor-a", APPROVED, LEASE, 1);
         ledger.transition(Transition.of(id, ActionStatus.APPROVED, ActionStatus.APPLYING, "stanch:executor", "applying")
                 .underLease("executor-a", LEASE));
@@ -363,7 +375,8 @@ class LedgerClaimIT {
     }
 
     private static UUID approvedAction(Ledger ledger) {
-        UUID id = ledger.createAction(newAction("claims", request())).id();
+        UUID id = ledger.createAction(newAction("claims", LedgerFixtures.autoRequest()))
+                .id();
         ledger.transition(Transition.of(id, ActionStatus.PLANNED, ActionStatus.APPROVED, "stanch:guardrails", "auto"));
         return id;
     }

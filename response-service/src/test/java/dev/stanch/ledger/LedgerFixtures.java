@@ -88,6 +88,11 @@ final class LedgerFixtures {
                 ActionKind.QUARANTINE_POD, WEB, Approval.REQUIRED, Duration.ofMinutes(15), Duration.ofHours(4), false);
     }
 
+    /** The same, for a stage that runs without approval: the guardrails may approve it straight away. */
+    static ActionRequest autoRequest() {
+        return request(ActionKind.QUARANTINE_POD, WEB, Approval.AUTO, null, Duration.ofHours(4), false);
+    }
+
     /** A small hand-made plan of the request's kind and target. */
     static Planning plan(UUID id, ActionRequest request) {
         return new Planning.Planned(new ActionPlan(
@@ -120,8 +125,8 @@ final class LedgerFixtures {
     static final Duration LEASE = Duration.ofMinutes(1);
 
     /**
-     * Moves an action as the ledger allows it: an executor's move ({@link ActionStatus#needsLease},
-     * and approved → applying) under {@link #EXECUTOR}'s lease — claiming the action for it first,
+     * Moves an action as the ledger allows it: an executor's move ({@link ActionStatus#needsLease})
+     * under {@link #EXECUTOR}'s lease — claiming the action for it first,
      * unless it holds a live lease already — any other move without one. {@code actor} is recorded
      * either way.
      */
@@ -134,7 +139,7 @@ final class LedgerFixtures {
             String reason,
             Map<String, Object> details) {
         Transition move = new Transition(id, from, to, actor, reason, details, null);
-        if (from.needsLease(to) || to == ActionStatus.APPLYING) {
+        if (from.needsLease(to)) {
             Action.Lease lease = ledger.action(id).lease();
             boolean held = lease != null
                     && lease.owner().equals(EXECUTOR)

@@ -110,7 +110,8 @@ class LedgerOutboxIT {
 
     @Test
     void publishedMessagesAreNotHandedOutAgain() {
-        UUID id = ledger.createAction(newAction("outbox", request())).id();
+        UUID id = ledger.createAction(newAction("outbox", LedgerFixtures.autoRequest()))
+                .id();
         move(id, ActionStatus.PLANNED, ActionStatus.APPROVED);
         List<OutboxMessage> pending = ledger.unpublished(1000);
         assertThat(pending).extracting(OutboxMessage::id).isSorted();

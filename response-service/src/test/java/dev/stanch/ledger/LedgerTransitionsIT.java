@@ -26,6 +26,8 @@ import dev.stanch.guardrail.Guardrails;
 import dev.stanch.guardrail.Pause;
 import dev.stanch.playbook.ActionKind;
 import dev.stanch.playbook.ActionRequest;
+import dev.stanch.playbook.Approval;
+import dev.stanch.playbook.OnApprovalTimeout;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -43,6 +45,7 @@ import java.util.Queue;
 import java.util.UUID;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -211,7 +214,7 @@ class LedgerTransitionsIT {
         for (ActionStatus from : ActionStatus.values()) {
             for (ActionStatus to : from.next()) {
                 tests.add(DynamicTest.dynamicTest(from.wireName() + " → " + to.wireName(), () -> {
-                    UUID id = actionIn(from);
+                    UUID id = actionIn(from, to);
                     long auditBefore = count("audit_log");
                     long outboxBefore = count("outbox");
 
@@ -415,6 +418,107 @@ class LedgerTransitionsIT {
                 });
     }
 
+    /** Only a stage that runs by itself goes from planned to approved, whatever the caller decided. */
+    @Test
+    void whatNeedsApprovalOrIsADryRunIsNeverApprovedStraightFromPlanned() {
+        UUID required = ledger.createAction(newAction(DETECTION, request())).id();
+        UUID dryRun = ledger.createAction(newAction(
+                        DETECTION,
+                        request(ActionKind.QUARANTINE_POD, WEB, Approval.AUTO, null, Duration.ofHours(4), true)))
+                .id();
+        long auditBefore = count("audit_log");
+
+        assertThatThrownBy(() -> move(required, ActionStatus.PLANNED, ActionStatus.APPROVED, "stanch:guardrails", "ok"))
+                .asInstanceOf(type(TransitionConflict.class))
+                .satisfies(conflict -> {
+                    assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.APPROVAL_REQUIRED);
+                    assertThat(conflict.getMessage())
+                            .isEqualTo("action " + required + " needs a person's approval (stage stage-quarantine-pod"
+                                    + " of playbook outbound-c2 says approval: required): it goes to"
+                                    + " pending-approval, not straight to approved");
+                });
+        assertThatThrownBy(() -> move(dryRun, ActionStatus.PLANNED, ActionStatus.APPROVED, "stanch:guardrails", "ok"))
+                .asInstanceOf(type(TransitionConflict.class))
+                .satisfies(conflict -> {
+                    assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.APPROVAL_REQUIRED);
+                    assertThat(conflict.getMessage())
+                            .isEqualTo("action " + dryRun + " is a dry run of playbook outbound-c2: it is recorded,"
+                                    + " never approved");
+                });
+        assertThat(count("audit_log")).isEqualTo(auditBefore);
+
+        assertThat(move(dryRun, ActionStatus.PLANNED, ActionStatus.DRY_RUN, "stanch:guardrails", "dry run")
+                        .status())
+                .isEqualTo(ActionStatus.DRY_RUN);
+        assertThat(move(required, ActionStatus.PLANNED, ActionStatus.PENDING_APPROVAL, "stanch:guardrails", "wait")
+                        .status())
+                .isEqualTo(ActionStatus.PENDING_APPROVAL);
+    }
+
+    /**
+     * Stanch's own components approve a pending action only as the approval timeout's "approve": the
+     * stage says so and its deadline has passed. A person approves whenever they decide.
+     */
+    @Test
+    void stanchApprovesByItselfOnlyWhenTheStageSaysSoAndTheDeadlinePassed() {
+        UUID rejectsAtTimeout = pending(Duration.ofMinutes(15), OnApprovalTimeout.REJECT);
+        UUID approvesAtTimeout = pending(Duration.ofMinutes(15), OnApprovalTimeout.APPROVE);
+        UUID waitsForAPerson = pending(null, OnApprovalTimeout.APPROVE);
+        UUID approvedByAPerson = pending(Duration.ofMinutes(15), OnApprovalTimeout.REJECT);
+        Instant deadline = ledger.action(approvesAtTimeout).approvalDeadline();
+        String timeout = "stanch:approval-timeout";
+
+        clock.advance(Duration.ofMinutes(15).minusNanos(1000));
+        assertThat(approvalRefused(approvesAtTimeout, timeout))
+                .isEqualTo(timeout + " is not a person and cannot approve action " + approvesAtTimeout
+                        + ": it is approved by silence only once its approval deadline, " + deadline
+                        + ", has passed");
+        assertThat(move(approvedByAPerson, ActionStatus.PENDING_APPROVAL, ActionStatus.APPROVED, ALICE, "confirmed")
+                        .decidedBy())
+                .isEqualTo(ALICE);
+
+        clock.advance(Duration.ofNanos(1000));
+        assertThat(move(approvesAtTimeout, ActionStatus.PENDING_APPROVAL, ActionStatus.APPROVED, timeout, "silence")
+                        .decidedBy())
+                .isEqualTo(timeout);
+        assertThat(approvalRefused(rejectsAtTimeout, timeout))
+                .isEqualTo(timeout + " is not a person and cannot approve action " + rejectsAtTimeout
+                        + ": its stage says onApprovalTimeout: reject, so only a person approves it");
+        assertThat(approvalRefused(waitsForAPerson, "stanch:guardrails"))
+                .isEqualTo("stanch:guardrails is not a person and cannot approve action " + waitsForAPerson
+                        + ": it has no approval deadline, so only a person approves it");
+    }
+
+    private static UUID pending(@Nullable Duration approvalTimeout, OnApprovalTimeout onTimeout) {
+        ActionRequest request = new ActionRequest(
+                LedgerFixtures.PLAYBOOK,
+                "isolate",
+                1,
+                ActionKind.QUARANTINE_POD,
+                WEB,
+                Map.of(),
+                Approval.REQUIRED,
+                approvalTimeout,
+                onTimeout,
+                null,
+                false);
+        UUID id = ledger.createAction(newAction(DETECTION, request)).id();
+        move(id, ActionStatus.PLANNED, ActionStatus.PENDING_APPROVAL, "stanch:guardrails", "approval required");
+        return id;
+    }
+
+    /** Why the ledger refused {@code actor}'s approval of a pending action (APPROVAL_REQUIRED). */
+    private static String approvalRefused(UUID id, String actor) {
+        try {
+            ledger.transition(Transition.of(id, ActionStatus.PENDING_APPROVAL, ActionStatus.APPROVED, actor, "ok"));
+        } catch (TransitionConflict conflict) {
+            assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.APPROVAL_REQUIRED);
+            assertThat(ledger.action(id).status()).isEqualTo(ActionStatus.PENDING_APPROVAL);
+            return conflict.getMessage();
+        }
+        throw new AssertionError("approving " + id + " as " + actor + " was not refused");
+    }
+
     @Test
     void nobodyApprovesWhatTheyRequested() {
         UUID id = Ledger.newActionId();
@@ -462,8 +566,20 @@ class LedgerTransitionsIT {
 
     /** A new action driven along the shortest legal path from planned to {@code status}. */
     static UUID actionIn(ActionStatus status) {
-        UUID id = ledger.createAction(newAction(DETECTION, request())).id();
+        return actionIn(status, status);
+    }
+
+    /**
+     * A new action driven along the shortest legal path from planned to {@code status}, whence it is
+     * to move to {@code next}: of a stage that needs approval when the path or that move waits for
+     * one, and of one that runs by itself otherwise — the ledger lets nothing else go from planned to
+     * approved.
+     */
+    static UUID actionIn(ActionStatus status, ActionStatus next) {
         List<ActionStatus> path = pathTo(status);
+        boolean waits = path.contains(ActionStatus.PENDING_APPROVAL) || next == ActionStatus.PENDING_APPROVAL;
+        UUID id = ledger.createAction(newAction(DETECTION, waits ? request() : LedgerFixtures.autoRequest()))
+                .id();
         for (int i = 1; i < path.size(); i++) {
             move(id, path.get(i - 1), path.get(i), "carol@example.com", "on the way to " + status.wireName());
         }

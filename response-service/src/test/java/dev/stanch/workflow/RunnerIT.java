@@ -1,6 +1,7 @@
 package dev.stanch.workflow;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stanch.action.ActionPlan;
 import dev.stanch.action.Planning;
@@ -137,6 +138,33 @@ class RunnerIT {
             assertThat(moved.actionId()).isEqualTo(second);
             assertThat(moved.to()).isEqualTo(ActionStatus.APPLIED);
         });
+    }
+
+    /** People's decisions are made under people's names: Stanch's own are refused before the ledger is asked. */
+    @Test
+    void aDecisionUnderTheNameOfAStanchComponentIsRefused() {
+        UUID id = admitted(
+                Approval.REQUIRED,
+                Duration.ofMinutes(30),
+                OnApprovalTimeout.APPROVE,
+                new Admit.PendingApproval(null, OnApprovalTimeout.APPROVE, "waiting for approval"));
+        Responder responder = new Responder(ledger);
+
+        assertThatThrownBy(() -> responder.approve(id, "stanch:approval-timeout", "approved by silence, surely"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("actor stanch:approval-timeout is not a person: names beginning with stanch: are Stanch's"
+                        + " own components; a decision is recorded under the name of the person who made it");
+        assertThatThrownBy(() -> responder.reject(id, "stanch:guardrails", "no"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> responder.rollback(id, "stanch:executor", "undo"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(trail(id)).containsExactly(ActionStatus.PLANNED, ActionStatus.PENDING_APPROVAL);
+
+        assertThat(responder
+                        .approve(id, "alice", "the shell is not ours")
+                        .action()
+                        .status())
+                .isEqualTo(ActionStatus.APPROVED);
     }
 
     // ---------------------------------------------------------------------------------------------
