@@ -71,7 +71,8 @@ public record Transition(
     /**
      * The move a guardrails' decision makes: a planned action to blocked, dry-run, pending approval
      * or approved — the one place where a decision becomes a status. The audit row keeps the reason,
-     * and in its details the rule that blocked, or the approval deadline and what happens at it.
+     * and in its details the rule that blocked, or what happens at the approval deadline (the
+     * deadline itself the ledger sets and records as it moves the action).
      *
      * @param actionId the planned action
      * @param actor who applied the guardrails (the Stanch component)
@@ -82,9 +83,6 @@ public record Transition(
         ActionStatus to = switch (admit) {
             case Admit.Approved approved -> ActionStatus.APPROVED;
             case Admit.PendingApproval pending -> {
-                if (pending.deadline() != null) {
-                    details.put("approvalDeadline", pending.deadline().toString());
-                }
                 details.put("onApprovalTimeout", pending.onTimeout().wireName());
                 yield ActionStatus.PENDING_APPROVAL;
             }

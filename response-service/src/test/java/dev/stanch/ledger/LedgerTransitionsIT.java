@@ -288,7 +288,7 @@ class LedgerTransitionsIT {
     }
 
     @Test
-    void aGuardrailDecisionIsRecordedWithItsReasonAndTheSameDeadline() {
+    void aGuardrailDecisionIsRecordedWithItsReasonAndTheDeadlineTheLedgerSets() {
         Gate gate = new Gate(Guardrails.defaults());
         Activity quiet = new Activity() {
             @Override
@@ -331,8 +331,8 @@ class LedgerTransitionsIT {
                 .isEqualTo(clock.instant().plus(Duration.ofMinutes(15)));
         assertThat(waiting.entry().reason())
                 .isEqualTo("waiting for approval, as stage stage-quarantine-pod of playbook outbound-c2 requires,"
-                        + " until " + waiting.action().approvalDeadline() + " (approvalTimeout 15m); then rejected"
-                        + " (onApprovalTimeout: reject)");
+                        + " for 15m (approvalTimeout); then rejected (onApprovalTimeout: reject)");
+        // One deadline, set once: the one the runner acts on is the one the audit row keeps.
         assertThat(waiting.entry().details())
                 .isEqualTo(Map.of(
                         "approvalDeadline",

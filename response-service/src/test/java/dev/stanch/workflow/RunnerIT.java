@@ -147,7 +147,7 @@ class RunnerIT {
                 Approval.REQUIRED,
                 Duration.ofMinutes(30),
                 OnApprovalTimeout.APPROVE,
-                new Admit.PendingApproval(null, OnApprovalTimeout.APPROVE, "waiting for approval"));
+                new Admit.PendingApproval(Duration.ofMinutes(30), OnApprovalTimeout.APPROVE, "waiting for approval"));
         Responder responder = new Responder(ledger);
 
         assertThatThrownBy(() -> responder.approve(id, "stanch:approval-timeout", "approved by silence, surely"))
