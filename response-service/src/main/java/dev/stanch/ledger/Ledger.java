@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Comparator;
@@ -84,7 +85,7 @@ public final class Ledger {
             (extract(epoch from a.expire_after) * 1000000)::bigint as expire_after_us,
             a.expires_at, a.dry_run, a.status, a.plan is not null as planned, a.refusal, a.refusal_message,
             a.requested_by, a.decided_by, a.decision_reason, a.failure_reason, a.created_at, a.updated_at,
-            a.lease_owner, a.lease_until""";
+            a.lease_owner, a.lease_until, a.stalls, a.retry_at""";
 
     private static final String AUDIT_COLUMNS =
             "seq, action_id, at, actor, from_status, to_status, reason, details::text as details, prev_hash, hash";
@@ -401,7 +402,9 @@ public final class Ledger {
                                 failure_reason = case when :failed then :reason else failure_reason end,
                                 lease_owner = case when :keepLease then lease_owner end,
                                 lease_until = :leaseUntil,
-                                transient_failures = case when :entersPhase then 0 else transient_failures end
+                                transient_failures = case when :entersPhase then 0 else transient_failures end,
+                                stalls = case when :entersPhase then 0 else stalls end,
+                                retry_at = null
                             where id = :id""")
                     .param("to", to.wireName())
                     .param("now", timestamp(now))
@@ -700,7 +703,16 @@ public final class Ledger {
      * — for the statuses that wait for a time — that time has come: pending-approval at its approval
      * deadline (never, without one), applied at its expiry time (never, without one). Actions left
      * applying or rolling-back by an executor whose lease ran out are due too: that is how crash
-     * recovery takes them over ({@link #stalled()} lists them). Oldest transition first.
+     * recovery takes them over ({@link #stalled()} lists them), counting each such takeover in
+     * {@link Action#stalls()}; one that an executor gave back for a backoff ({@link #retryAfter}) is
+     * due at its retry time. Oldest transition first.
+     *
+     * <p>One query, a branch per status, each an index range on its own partial index (those of
+     * {@code V1__ledger.sql}: {@code actions_approved}, {@code actions_approval_due}, {@code
+     * actions_expiry_due}, {@code actions_in_progress}) locking at most {@code limit} rows: the
+     * statuses that wait for a time would otherwise be read whole, every applied action kept
+     * without an expiry included, on every claim. Of what the branches lock, the oldest {@code
+     * limit} are claimed; the others are let go when the claim commits.
      */
     public List<Action> claim(String owner, Set<ActionStatus> statuses, Duration lease, int limit) {
         return claim(owner, statuses, lease, limit, null);
@@ -722,34 +734,56 @@ public final class Ledger {
             throw new IllegalArgumentException("a claim needs statuses, a positive lease and a limit ≥ 1");
         }
         Instant now = now();
-        return inTransaction(() -> jdbc.sql("""
-                                with due as (
-                                    select id from actions
-                                    where status in (:statuses)
-                                      and id = coalesce(cast(:only as uuid), id)
-                                      and (lease_until is null or lease_until <= :now)
-                                      and (status <> 'pending-approval' or approval_deadline <= :now)
-                                      and (status <> 'applied' or expires_at <= :now)
-                                    order by updated_at, id
-                                    limit :limit
-                                    for update skip locked)
-                                update actions a set lease_owner = :owner, lease_until = :until
-                                from due where a.id = due.id
-                                returning
-                                """ + ACTION_COLUMNS)
-                        .param(
-                                "statuses",
-                                statuses.stream().map(ActionStatus::wireName).toList())
-                        .param("now", timestamp(now))
-                        .param("limit", limit)
-                        .param("owner", owner)
-                        .param("until", timestamp(now.plus(lease)))
-                        .param("only", only)
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("now", timestamp(now));
+        params.put("limit", limit);
+        params.put("owner", owner);
+        params.put("until", timestamp(now.plus(lease)));
+        if (only != null) {
+            params.put("only", only);
+        }
+        return inTransaction(() -> jdbc.sql(claimSql(statuses, only != null))
+                        .params(params)
                         .query((rs, n) -> action(rs))
                         .list())
                 .stream()
                 .sorted(Comparator.comparing(Action::updatedAt).thenComparing(Action::id))
                 .toList();
+    }
+
+    /**
+     * The claim as one statement: a branch per status, each locking its oldest due rows, then the
+     * oldest of all of them leased. A taken-over action in applying or rolling-back whose lease ran
+     * out while someone held it (an owner is set) counts a stall.
+     */
+    static String claimSql(Set<ActionStatus> statuses, boolean onlyOne) {
+        List<String> branches = new ArrayList<>();
+        for (ActionStatus status : EnumSet.copyOf(statuses)) {
+            // The status is written into the statement, not bound: PostgreSQL picks a partial index
+            // only when it can prove the index's predicate from the query's own text.
+            String due = switch (status) {
+                case PENDING_APPROVAL -> " and approval_deadline <= :now";
+                case APPLIED -> " and expires_at <= :now";
+                case APPLYING, ROLLING_BACK -> " and (retry_at is null or retry_at <= :now)";
+                default -> "";
+            };
+            branches.add("b" + branches.size() + " as (select id, updated_at from actions where status = '"
+                    + status.wireName() + "'" + due + " and (lease_until is null or lease_until <= :now)"
+                    + (onlyOne ? " and id = :only" : "")
+                    + " order by updated_at, id limit :limit for update skip locked)");
+        }
+        String candidates = String.join(
+                " union all ",
+                java.util.stream.IntStream.range(0, branches.size())
+                        .mapToObj(i -> "select id, updated_at from b" + i)
+                        .toList());
+        return "with " + String.join(", ", branches) + ", due as (select id from (" + candidates
+                + ") candidates order by updated_at, id limit :limit)\n" + """
+                update actions a set lease_owner = :owner, lease_until = :until, retry_at = null,
+                    stalls = case when a.status in ('applying', 'rolling-back') and a.lease_owner is not null
+                                  then a.stalls + 1 else a.stalls end
+                from due where a.id = due.id
+                returning""" + " " + ACTION_COLUMNS;
     }
 
     /**
@@ -793,6 +827,27 @@ public final class Ledger {
                 .orElse(OptionalInt.empty());
     }
 
+    /**
+     * Gives back the lease {@code owner} holds on an action in applying or rolling-back, and leaves
+     * the action due again — for any executor — {@code after} from now: the backoff after a transient
+     * failure. Unlike a lease left to run out, this is no stall: the next claim does not count it.
+     *
+     * @return false when {@code owner} holds no live lease on the action in applying or rolling-back
+     */
+    public boolean retryAfter(UUID actionId, String owner, Duration after) {
+        Instant now = now();
+        return inTransaction(() -> jdbc.sql("""
+                                update actions set lease_owner = null, lease_until = null, retry_at = :at
+                                where id = :id and lease_owner = :owner and lease_until > :now
+                                  and status in ('applying', 'rolling-back')""")
+                        .param("at", timestamp(now.plus(after)))
+                        .param("id", actionId)
+                        .param("owner", owner)
+                        .param("now", timestamp(now))
+                        .update())
+                == 1;
+    }
+
     /** Gives up the lease {@code owner} holds on an action; false when it held none. */
     public boolean releaseLease(UUID actionId, String owner) {
         return inTransaction(() -> jdbc.sql("update actions set lease_owner = null, lease_until = null"
@@ -813,6 +868,7 @@ public final class Ledger {
                          from actions a
                         where a.status in ('applying', 'rolling-back')
                           and (a.lease_until is null or a.lease_until <= :now)
+                          and (a.retry_at is null or a.retry_at <= :now)
                         order by a.updated_at, a.id""")
                 .param("now", timestamp(now()))
                 .query((rs, n) -> action(rs))
@@ -902,7 +958,9 @@ public final class Ledger {
                 rs.getString("failure_reason"),
                 instant(rs, "created_at"),
                 instant(rs, "updated_at"),
-                leaseOwner == null ? null : new Action.Lease(leaseOwner, instant(rs, "lease_until")));
+                leaseOwner == null ? null : new Action.Lease(leaseOwner, instant(rs, "lease_until")),
+                rs.getInt("stalls"),
+                nullableInstant(rs, "retry_at"));
     }
 
     static AuditEntry auditEntry(ResultSet rs) throws SQLException {

@@ -50,9 +50,11 @@ import java.util.UUID;
  * is a batch already under way when the lease runs out: a lease must be long against one batch.
  *
  * <p>A {@link KubernetesFailure.Reason#TRANSIENT transient} failure leaves the action where it is,
- * under this runner's lease extended by a backoff — 30 s, 1 min, 2 min, 4 min — after which any
- * runner takes it up again; the {@value #MAX_TRANSIENT_FAILURES}th in a row marks it failed. Any
- * other failure marks it failed at once. Nothing here sleeps: the caller runs {@link #runDue} on a
+ * its lease given back and due again after a backoff — 30 s, 1 min, 2 min, 4 min — for any runner;
+ * the {@value #MAX_TRANSIENT_FAILURES}th in a row marks it failed. Any other failure marks it failed
+ * at once. An action found stalled — taken over from a runner whose lease ran out while it held it,
+ * after a crash, an unexpected error ({@link Work.Crashed}) or an overrun — more than {@value
+ * #MAX_STALLS} times in one phase is failed too, rather than taken up for ever. Nothing here sleeps: the caller runs {@link #runDue} on a
  * schedule.
  *
  * <p>A failed action stays failed until a person rolls it back ({@link Responder#rollback}): it may
@@ -69,6 +71,12 @@ public final class Runner {
 
     /** Transient failures in a row, in one phase, after which the action is failed. */
     static final int MAX_TRANSIENT_FAILURES = 5;
+
+    /**
+     * How often an action may be found stalled in one phase — taken over from a runner whose lease
+     * ran out while it held it — and still be taken up again: found so once more, it is failed.
+     */
+    static final int MAX_STALLS = 3;
 
     private static final Duration FIRST_BACKOFF = Duration.ofSeconds(30);
 
@@ -124,6 +132,9 @@ public final class Runner {
             // The claim leased the whole batch at once: the actions before this one may have used up
             // most of this one's lease, or all of it.
             fence(action.id(), action.status(), owner, "taking it up");
+            if (action.stalls() > MAX_STALLS) {
+                return gaveUp(action, owner);
+            }
             return switch (action.status()) {
                 case APPROVED -> apply(action, owner);
                 // Nothing tells how far a stopped runner got: the steps find out, each changing only
@@ -143,6 +154,20 @@ public final class Runner {
         } catch (RuntimeException e) {
             return new Work.Crashed(action.id(), action.status(), e);
         }
+    }
+
+    /**
+     * An action that runners kept stopping on — a crash it causes, an apply longer than the lease —
+     * is failed with the reason rather than taken up for ever; a person decides, as for any failure.
+     */
+    private Work gaveUp(Action action, String owner) {
+        ActionStatus phase = action.status();
+        String reason = "found stalled " + action.stalls() + " times while "
+                + (phase == ActionStatus.APPLYING ? "applying" : "rolling back")
+                + " (a runner stopped, crashed or overran its lease in the middle each time): failed instead of"
+                + " taken up again; it may hold some of its changes";
+        move(action.id(), phase, ActionStatus.FAILED, reason, Map.of("stalls", action.stalls()), owner);
+        return new Work.Moved(action.id(), phase, ActionStatus.FAILED, List.of(), reason);
     }
 
     private Work apply(Action action, String owner) {
@@ -249,8 +274,8 @@ public final class Runner {
             int failures = count.getAsInt();
             if (failures < MAX_TRANSIENT_FAILURES) {
                 Duration backoff = backoff(failures);
-                // Kept under this runner's lease for the backoff: then due again, for any runner.
-                if (!ledger.renewLease(id, owner, backoff)) {
+                // Given back, due again after the backoff for any runner: a retry, not a stall.
+                if (!ledger.retryAfter(id, owner, backoff)) {
                     return new Work.Lost(id, phase, "another runner holds action " + id + " now");
                 }
                 return new Work.Deferred(id, phase, failures, backoff, failure.getMessage());

@@ -27,8 +27,8 @@ public sealed interface Work {
     }
 
     /**
-     * A transient Kubernetes failure: left in {@code status} under this runner's lease until the
-     * backoff has passed, then due again for any runner.
+     * A transient Kubernetes failure: left in {@code status}, its lease given back, due again for
+     * any runner once the backoff has passed.
      *
      * @param transientFailures the failures of this phase so far, this one included
      */

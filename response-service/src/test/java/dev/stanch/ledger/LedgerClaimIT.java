@@ -13,6 +13,7 @@ import dev.stanch.playbook.ActionKind;
 import dev.stanch.playbook.Approval;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -358,6 +359,67 @@ class LedgerClaimIT {
         assertThat(ledger.countTransientFailure(id, "executor-b"))
                 .as("the rollback counts afresh")
                 .hasValue(1);
+    }
+
+    /**
+     * The claim reads only due rows, each status through its own partial index: on a ledger of some
+     * thousand actions — most finished, many applied without an expiry, pending without a deadline —
+     * PostgreSQL plans no sequential scan of {@code actions}. (A plan, not a timing: what the planner
+     * chooses once the table has statistics.)
+     */
+    @Test
+    void theClaimReadsEachStatusThroughItsPartialIndex() {
+        JdbcClient sql = JdbcClient.create(dataSource);
+        sql.sql("""
+                        insert into actions (id, detection_id, playbook, stage, occurrence, kind, namespace, pod,
+                            params, approval, approval_deadline, on_approval_timeout, expires_at, dry_run, status,
+                            plan, requested_by, created_at, updated_at, lease_owner, lease_until)
+                        select gen_random_uuid(), 'claims', 'outbound-c2', 'isolate', 1, 'quarantine-pod', 'shop',
+                            'web-' || i, '{}', 'auto',
+                            case when s = 'pending-approval' and i % 2 = 0 then :now + i * interval '1 second' end,
+                            'reject',
+                            case when s = 'applied' and i % 2 = 0 then :now + i * interval '1 second' end,
+                            false, s, '{}', 'stanch:playbooks', :now, :now - i * interval '1 second',
+                            case when s in ('applying', 'rolling-back') then 'executor-a' end,
+                            case when s in ('applying', 'rolling-back') then :now + interval '1 minute' end
+                        from generate_series(1, 6000) i,
+                            lateral (select (array['rolled-back', 'blocked', 'expired', 'dry-run', 'rejected',
+                                'rolled-back', 'blocked', 'expired', 'dry-run', 'rejected', 'applied',
+                                'pending-approval', 'approved', 'applying', 'rolling-back', 'failed'])[1 + i % 16]
+                                as s) status""").param("now", Ledger.timestamp(clock.instant())).update();
+        sql.sql("analyze actions").update();
+
+        String plan = String.join(
+                "\n",
+                sql.sql("explain "
+                                + Ledger.claimSql(
+                                        EnumSet.of(
+                                                ActionStatus.APPROVED,
+                                                ActionStatus.PENDING_APPROVAL,
+                                                ActionStatus.APPLIED,
+                                                ActionStatus.APPLYING,
+                                                ActionStatus.ROLLING_BACK),
+                                        false))
+                        .param("now", Ledger.timestamp(clock.instant()))
+                        .param("limit", 10)
+                        .param("owner", "executor-b")
+                        .param("until", Ledger.timestamp(clock.instant().plus(LEASE)))
+                        .query(String.class)
+                        .list());
+
+        assertThat(plan)
+                .as(plan)
+                .doesNotContain("Seq Scan on actions")
+                .contains("actions_approved", "actions_approval_due", "actions_expiry_due", "actions_in_progress");
+        // And it claims what is due, oldest transition first.
+        List<Action> claimed = ledger.claim(
+                "executor-b",
+                Set.of(ActionStatus.APPROVED, ActionStatus.PENDING_APPROVAL, ActionStatus.APPLIED),
+                LEASE,
+                10);
+        assertThat(claimed).hasSize(10);
+        assertThat(claimed).extracting(Action::updatedAt).isSorted();
+        assertThat(claimed).allSatisfy(action -> assertThat(action.status()).isEqualTo(ActionStatus.APPROVED));
     }
 
     @Test

@@ -12,6 +12,8 @@ import dev.stanch.detection.Source;
 import dev.stanch.detection.Target;
 import dev.stanch.guardrail.Admit;
 import dev.stanch.kubernetes.ActionExecutor;
+import dev.stanch.kubernetes.KubernetesFailure;
+import dev.stanch.ledger.Action;
 import dev.stanch.ledger.ActionStatus;
 import dev.stanch.ledger.AuditEntry;
 import dev.stanch.ledger.Ledger;
@@ -138,6 +140,87 @@ class RunnerIT {
             assertThat(moved.actionId()).isEqualTo(second);
             assertThat(moved.to()).isEqualTo(ActionStatus.APPLIED);
         });
+    }
+
+    /**
+     * An action that stops its runner every time — here an unexpected error, left to its lease like a
+     * crash — is taken up again {@value Runner#MAX_STALLS} times, then failed with the reason instead
+     * of looping.
+     */
+    @Test
+    void anActionFoundStalledTooOftenIsFailedInsteadOfTakenUpForEver() {
+        UUID id = approved();
+        FakeCluster crashing = new FakeCluster();
+        crashing.during = call -> {
+            throw new IllegalStateException("the executor ran out of memory");
+        };
+        Runner runner = new Runner(ledger, crashing, LEASE, 10);
+
+        List<Class<?>> outcomes = new ArrayList<>();
+        List<Integer> stalls = new ArrayList<>();
+        for (int run = 0; run <= Runner.MAX_STALLS + 1; run++) {
+            Work work = runner.runDue("runner-a").getFirst();
+            outcomes.add(work.getClass());
+            stalls.add(ledger.action(id).stalls());
+            clock.advance(LEASE); // the lease it left runs out
+        }
+
+        assertThat(outcomes)
+                .containsExactly(
+                        Work.Crashed.class,
+                        Work.Crashed.class,
+                        Work.Crashed.class,
+                        Work.Crashed.class,
+                        Work.Moved.class);
+        assertThat(stalls).containsExactly(0, 1, 2, 3, 4);
+        assertThat(crashing.calls).hasSize(Runner.MAX_STALLS + 1);
+        Action failed = ledger.action(id);
+        assertThat(failed.status()).isEqualTo(ActionStatus.FAILED);
+        assertThat(failed.failureReason())
+                .isEqualTo("found stalled 4 times while applying (a runner stopped, crashed or overran its lease in"
+                        + " the middle each time): failed instead of taken up again; it may hold some of its changes");
+        assertThat(runner.runDue("runner-a")).as("failed waits for a person").isEmpty();
+
+        // A person's rollback starts a new phase, with stalls counted afresh.
+        new Responder(ledger).rollback(id, "alice", "undo whatever it did");
+        crashing.during = call -> {};
+        assertThat(ledger.action(id).stalls()).isZero();
+        assertThat(runner.runDue("runner-a")).singleElement().isInstanceOfSatisfying(Work.Moved.class, moved -> {
+            assertThat(moved.to()).isEqualTo(ActionStatus.ROLLED_BACK);
+        });
+    }
+
+    /** A transient failure gives the lease back for a backoff: a retry, never counted as a stall. */
+    @Test
+    void aTransientFailureIsRetriedAfterItsBackoffAndIsNoStall() {
+        UUID id = approved();
+        FakeCluster flaky = new FakeCluster();
+        flaky.during = call -> {
+            if (flaky.calls.size() <= Runner.MAX_TRANSIENT_FAILURES - 1) {
+                throw new KubernetesFailure(KubernetesFailure.Reason.TRANSIENT, "apply: the API server did not answer");
+            }
+        };
+        Runner runner = new Runner(ledger, flaky, LEASE, 10);
+
+        for (int failure = 1; failure < Runner.MAX_TRANSIENT_FAILURES; failure++) {
+            Work.Deferred deferred = (Work.Deferred) runner.runDue("runner-a").getFirst();
+            Action waiting = ledger.action(id);
+            assertThat(waiting.lease()).as("given back").isNull();
+            assertThat(waiting.retryAt()).isEqualTo(clock.instant().plus(deferred.retryIn()));
+            assertThat(ledger.stalled())
+                    .as("waiting for its retry, not stalled")
+                    .isEmpty();
+            assertThat(runner.runDue("runner-b")).as("not before the backoff").isEmpty();
+            clock.advance(deferred.retryIn());
+        }
+        Work done = runner.runDue("runner-b").getFirst();
+
+        assertThat(done)
+                .isInstanceOfSatisfying(
+                        Work.Moved.class, moved -> assertThat(moved.to()).isEqualTo(ActionStatus.APPLIED));
+        assertThat(ledger.find(id).orElseThrow().trail())
+                .extracting(AuditEntry::to)
+                .containsOnlyOnce(ActionStatus.APPLYING);
     }
 
     /** People's decisions are made under people's names: Stanch's own are refused before the ledger is asked. */
