@@ -360,9 +360,9 @@ public final class Ledger {
      * to now + {@link Transition#lease()}.
      *
      * @throws ActionNotFound when there is no such action
-     * @throws TransitionConflict when the move is not allowed, with nothing written: the state
-     *     machine has no such move (from the status the action is in now), the action has moved on
-     *     since the caller read it, a person approves what they requested, an action without a plan
+     * @throws TransitionConflict when the move is not allowed, with nothing written: the action has
+     *     moved on since the caller read it (STATUS_CHANGED, whatever else), the state machine has no
+     *     such move, a person approves what they requested, an action without a plan
      *     is to be approved, applied or dry-run, an action is approved that needs a person's approval
      *     (planned → approved unless the stage says {@code approval: auto} and it is no dry run;
      *     pending-approval → approved by a {@link #SYSTEM_ACTOR_PREFIX stanch:} actor unless the
@@ -431,17 +431,21 @@ public final class Ledger {
         ActionStatus from = current.status();
         ActionStatus to = move.to();
         UUID id = current.id();
-        if (!from.canMoveTo(to)) {
-            throw new TransitionConflict(id, from, to, TransitionConflict.Reason.ILLEGAL, from.whyNot(to));
-        }
+        // Moved on first: the caller decided on a status that is gone, and whether the move would be
+        // allowed from the new one is not what they decided on.
         if (from != move.from()) {
+            String whyNot = from.whyNot(to);
             throw new TransitionConflict(
                     id,
                     from,
                     to,
                     TransitionConflict.Reason.STATUS_CHANGED,
                     "action " + id + " is " + from.wireName() + ", not "
-                            + move.from().wireName() + " as read: it moved on in the meantime");
+                            + move.from().wireName() + " as read: it moved on in the meantime"
+                            + (whyNot == null ? "" : "; " + whyNot));
+        }
+        if (!from.canMoveTo(to)) {
+            throw new TransitionConflict(id, from, to, TransitionConflict.Reason.ILLEGAL, from.whyNot(to));
         }
         if (!current.planned()
                 && (to == ActionStatus.APPROVED || to == ActionStatus.PENDING_APPROVAL || to == ActionStatus.DRY_RUN)) {

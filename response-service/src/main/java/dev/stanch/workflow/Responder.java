@@ -41,8 +41,8 @@ public final class Responder {
     }
 
     /**
-     * Asks for an applied (or failed) action to be rolled back: it becomes rolling-back without a
-     * lease, which makes it due at once, and the next run undoes it — the same path as recovery.
+     * Asks for an applied (or failed) action to be rolled back, whatever it is now: as {@link
+     * #rollback(UUID, ActionStatus, String, String)} with the status it is in as this call reads it.
      *
      * @throws dev.stanch.ledger.ActionNotFound when there is no such action
      */
@@ -50,6 +50,23 @@ public final class Responder {
         requirePerson(actor);
         ActionStatus current = ledger.action(actionId).status();
         return ledger.transition(actionId, current, ActionStatus.ROLLING_BACK, actor, reason, Map.of());
+    }
+
+    /**
+     * Asks for an applied (or failed) action to be rolled back, as the person saw it: it becomes
+     * rolling-back without a lease, which makes it due at once, and the next run undoes it — the same
+     * path as recovery. When the action is no longer in {@code seen} — it expired and rolled back, a
+     * rollback it was in failed, someone else asked first — the ledger refuses with {@link
+     * dev.stanch.ledger.TransitionConflict.Reason#STATUS_CHANGED}: the person decided on a state that
+     * is gone.
+     *
+     * @param seen the status the person saw when they decided (applied or failed)
+     * @throws dev.stanch.ledger.ActionNotFound when there is no such action
+     */
+    public Transitioned rollback(UUID actionId, ActionStatus seen, String actor, String reason) {
+        requirePerson(actor);
+        return ledger.transition(
+                actionId, Objects.requireNonNull(seen, "seen"), ActionStatus.ROLLING_BACK, actor, reason, Map.of());
     }
 
     private static void requirePerson(String actor) {

@@ -393,16 +393,18 @@ class LedgerTransitionsIT {
         UUID id = actionIn(ActionStatus.PENDING_APPROVAL);
         move(id, ActionStatus.PENDING_APPROVAL, ActionStatus.REJECTED, ALICE, "not C2: the CDN");
 
-        // Bob read it while pending and approves: the rejection came first, and rejected is final.
+        // Bob read it while pending and approves: the rejection came first — he decided on a state that
+        // is gone, which is what he is told first — and rejected is final.
         assertThatThrownBy(() -> ledger.transition(Transition.of(
                         id, ActionStatus.PENDING_APPROVAL, ActionStatus.APPROVED, "bob@example.com", "ok")))
                 .asInstanceOf(type(TransitionConflict.class))
                 .satisfies(conflict -> {
-                    assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.ILLEGAL);
+                    assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.STATUS_CHANGED);
                     assertThat(conflict.from()).isEqualTo(ActionStatus.REJECTED);
                     assertThat(conflict.getMessage())
-                            .isEqualTo(
-                                    "approving a rejected action is not allowed (rejected → approved): rejected is final");
+                            .isEqualTo("action " + id + " is rejected, not pending-approval as read: it moved on in"
+                                    + " the meantime; approving a rejected action is not allowed (rejected →"
+                                    + " approved): rejected is final");
                 });
 
         // A legal move from the status it is in, but the caller read another: it moved on meanwhile.

@@ -22,6 +22,7 @@ import dev.stanch.ledger.LedgerPostgresExtension;
 import dev.stanch.ledger.MutableClock;
 import dev.stanch.ledger.NewAction;
 import dev.stanch.ledger.Transition;
+import dev.stanch.ledger.TransitionConflict;
 import dev.stanch.playbook.ActionKind;
 import dev.stanch.playbook.ActionRequest;
 import dev.stanch.playbook.Approval;
@@ -182,7 +183,7 @@ class RunnerIT {
         assertThat(runner.runDue("runner-a")).as("failed waits for a person").isEmpty();
 
         // A person's rollback starts a new phase, with stalls counted afresh.
-        new Responder(ledger).rollback(id, "alice", "undo whatever it did");
+        new Responder(ledger).rollback(id, ActionStatus.FAILED, "alice", "undo whatever it did");
         crashing.during = call -> {};
         assertThat(ledger.action(id).stalls()).isZero();
         assertThat(runner.runDue("runner-a")).singleElement().isInstanceOfSatisfying(Work.Moved.class, moved -> {
@@ -221,6 +222,33 @@ class RunnerIT {
         assertThat(ledger.find(id).orElseThrow().trail())
                 .extracting(AuditEntry::to)
                 .containsOnlyOnce(ActionStatus.APPLYING);
+    }
+
+    /**
+     * A person rolls back what they saw: when the action moved on meanwhile — here it expired and
+     * was rolled back — their rollback is refused as STATUS_CHANGED, not carried out on a state they
+     * never saw.
+     */
+    @Test
+    void aRollbackOfAnActionThatMovedOnSinceThePersonSawItIsRefused() {
+        UUID id = approved();
+        Runner runner = new Runner(ledger, new FakeCluster(), LEASE, 10);
+        runner.runDue("runner-a");
+        ActionStatus seen = ledger.action(id).status();
+        assertThat(seen).isEqualTo(ActionStatus.APPLIED);
+
+        clock.advance(Duration.ofHours(1)); // it expires and is rolled back while alice reads it
+        assertThat(runner.runDue("runner-a")).singleElement().isInstanceOfSatisfying(Work.Moved.class, moved -> {
+            assertThat(moved.to()).isEqualTo(ActionStatus.ROLLED_BACK);
+        });
+
+        assertThatThrownBy(() -> new Responder(ledger).rollback(id, seen, "alice", "false positive"))
+                .isInstanceOfSatisfying(TransitionConflict.class, conflict -> {
+                    assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.STATUS_CHANGED);
+                    assertThat(conflict.getMessage())
+                            .startsWith("action " + id + " is rolled-back, not applied as read: it moved on in the"
+                                    + " meantime");
+                });
     }
 
     /** People's decisions are made under people's names: Stanch's own are refused before the ledger is asked. */
