@@ -56,10 +56,31 @@ import org.springframework.transaction.support.TransactionTemplate;
  * all (the Kafka offset is committed after). Thread-safe.
  *
  * <p>Every transition is atomic: the action's row is locked, the move checked against {@link
- * ActionStatus}, and the new status, its audit row and its outbox row are written in one
- * transaction. Audit rows are appended under a lock on the chain's head row (see {@link #verify()}
- * and {@code V1__ledger.sql}), so the chain never forks and its seq has no gaps. Locks are always
- * taken in the same order — the action's row, then the chain head — so transitions never deadlock.
+ * ActionStatus} and the rules the ledger enforces itself (who may approve, who may start and finish
+ * an apply, under which lease), and the new status, its audit row and its outbox row are written in
+ * one transaction. Audit rows are appended under a lock on the chain's head row (see {@link
+ * #verify()} and {@code V1__ledger.sql}), so the chain never forks and its seq has no gaps.
+ *
+ * <p><b>Lock order.</b> Every method takes row locks in this order, and none in another:
+ *
+ * <ol>
+ *   <li>the detection's row ({@link #storeDetection}: a concurrent redelivery of the same detection
+ *       waits there, then stops as a duplicate);
+ *   <li>one action's row ({@link #createAction} by inserting it, {@link #transition} with {@code
+ *       SELECT … FOR UPDATE}, {@link #renewLease}, {@link #retryAfter}, {@link
+ *       #countTransientFailure} and {@link #releaseLease} by updating it). {@link #claim} locks
+ *       several, but with {@code SKIP LOCKED}: it never waits for one, so it cannot be part of a
+ *       deadlock, and it takes no other lock;
+ *   <li>the chain head ({@code audit_chain_head}), last, by every append — held to the commit.
+ * </ol>
+ *
+ * So two transitions never deadlock, nor does an intake (detection, then its action, then the head)
+ * with a transition or a claim. The head being held to the commit is what a caller of {@link
+ * #inTransaction} must mind: a transaction that moves a second action after a first holds the head
+ * while it waits for that action's row, and deadlocks with a transaction that holds that row and
+ * waits for the head (PostgreSQL then aborts one of them). Move one action per transaction — every
+ * caller does — or the actions in one order and none that another transaction may be moving. Reads,
+ * {@link #verify()} included, take no locks.
  *
  * <p>Times come from the clock it is given, truncated to microseconds (PostgreSQL's resolution):
  * instances that share a database should have synchronized clocks, and leases should be long
