@@ -1,6 +1,7 @@
 package dev.stanch.workflow;
 
 import dev.stanch.action.ActionPlan;
+import dev.stanch.guardrail.Pause;
 import dev.stanch.kubernetes.ActionExecutor;
 import dev.stanch.kubernetes.KubernetesFailure;
 import dev.stanch.ledger.Action;
@@ -16,9 +17,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The back of the workflow: does the work that is due, on any number of instances sharing the
@@ -39,6 +42,11 @@ import java.util.UUID;
  *       idempotent — a step finds what it would do done already and changes nothing — so an action
  *       is never applied twice in effect, however often it is taken up.
  * </ul>
+ *
+ * <p><b>Pause.</b> While the ledger's pause switch is on ({@link
+ * dev.stanch.guardrail.Activity#pause()}), nothing starts applying — approved actions wait, reported as
+ * {@link Work.Deferred} — but approval timeouts, expiry and people's rollbacks go on ({@link
+ * #runDue}).
  *
  * <p><b>Leases.</b> A claim leases the whole batch at once; before each action, and again before
  * each batch of API calls (apply, verify, rollback, leftovers), the runner renews its lease on the
@@ -87,10 +95,19 @@ public final class Runner {
             ActionStatus.APPLYING,
             ActionStatus.ROLLING_BACK);
 
+    /**
+     * What goes on while Stanch is paused: what only decides (approval timeouts) or restores (expiry
+     * and people's rollbacks). Restoring is always allowed: the pause stops Stanch changing the
+     * cluster further, not undoing what it did.
+     */
+    private static final Set<ActionStatus> DUE_WHILE_PAUSED =
+            EnumSet.of(ActionStatus.PENDING_APPROVAL, ActionStatus.APPLIED, ActionStatus.ROLLING_BACK);
+
     private final Ledger ledger;
     private final Cluster executor;
     private final Duration lease;
     private final int batch;
+    private final Supplier<Optional<Pause>> pause;
 
     /**
      * @param lease how long a lease lasts from each renewal: longer than one batch of API calls (an
@@ -102,8 +119,16 @@ public final class Runner {
         this(ledger, Cluster.of(Objects.requireNonNull(executor, "executor")), lease, batch);
     }
 
-    /** With a stand-in for the cluster: the seam for tests. */
+    /** With a stand-in for the cluster: the seam for tests. The pause switch is the ledger's. */
     Runner(Ledger ledger, Cluster executor, Duration lease, int batch) {
+        this(ledger, executor, lease, batch, ledger.activity()::pause);
+    }
+
+    /**
+     * With a stand-in for the cluster and for the pause switch, which the ledger's {@link
+     * dev.stanch.guardrail.Activity#pause()} answers otherwise: the seams for tests.
+     */
+    Runner(Ledger ledger, Cluster executor, Duration lease, int batch, Supplier<Optional<Pause>> pause) {
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.executor = Objects.requireNonNull(executor, "executor");
         if (lease.isNegative() || lease.isZero() || batch < 1) {
@@ -111,20 +136,45 @@ public final class Runner {
         }
         this.lease = lease;
         this.batch = batch;
+        this.pause = Objects.requireNonNull(pause, "pause");
     }
 
     /**
      * Claims the actions due now, for {@code owner} (an instance's name, unique among those sharing
      * the ledger), and does their work, oldest first.
      *
+     * <p>While Stanch is paused, nothing starts applying: approved actions stay approved and are
+     * reported as {@link Work.Deferred} with the pause's reason, and actions left applying by a
+     * runner that stopped are left as they are (not taken up, so not counted as stalled again) until
+     * it is resumed. Approval timeouts, expiry and people's rollbacks go on: they decide, or undo.
+     *
      * @return what became of each, in that order; empty when nothing was due
      */
     public List<Work> runDue(String owner) {
+        Optional<Pause> paused = pause.get();
         List<Work> done = new ArrayList<>();
-        for (Action action : ledger.claim(owner, DUE, lease, batch)) {
+        for (Action action : ledger.claim(owner, paused.isPresent() ? DUE_WHILE_PAUSED : DUE, lease, batch)) {
             done.add(run(action, owner));
         }
+        if (paused.isPresent()) {
+            // Claimed only to be reported, once each among the runners, and given back at once. Those
+            // that an approval by silence just approved are among them.
+            for (Action action : ledger.claim(owner, EnumSet.of(ActionStatus.APPROVED), lease, batch)) {
+                done.add(paused(action, owner, paused.get()));
+            }
+        }
         return done;
+    }
+
+    /** Left in its status, its lease given back: due again as soon as Stanch is resumed. */
+    private Work paused(Action action, String owner, Pause pause) {
+        ledger.releaseLease(action.id(), owner);
+        return new Work.Deferred(
+                action.id(),
+                action.status(),
+                0,
+                null,
+                "paused by " + pause.by() + " at " + pause.at() + ": " + pause.reason());
     }
 
     private Work run(Action action, String owner) {
@@ -136,10 +186,13 @@ public final class Runner {
                 return gaveUp(action, owner);
             }
             return switch (action.status()) {
-                case APPROVED -> apply(action, owner);
+                // Paused since the claim: asked again right before the cluster would change.
+                case APPROVED ->
+                    pause.get().map(on -> paused(action, owner, on)).orElseGet(() -> apply(action, owner));
                 // Nothing tells how far a stopped runner got: the steps find out, each changing only
                 // what is not as wanted yet.
-                case APPLYING -> applyAndVerify(action, owner);
+                case APPLYING ->
+                    pause.get().map(on -> paused(action, owner, on)).orElseGet(() -> applyAndVerify(action, owner));
                 case APPLIED -> expire(action, owner);
                 case ROLLING_BACK -> rollBack(action, owner);
                 case PENDING_APPROVAL -> approvalTimedOut(action, owner);

@@ -11,6 +11,7 @@ import dev.stanch.detection.Severity;
 import dev.stanch.detection.Source;
 import dev.stanch.detection.Target;
 import dev.stanch.guardrail.Admit;
+import dev.stanch.guardrail.Pause;
 import dev.stanch.kubernetes.ActionExecutor;
 import dev.stanch.kubernetes.KubernetesFailure;
 import dev.stanch.ledger.Action;
@@ -32,7 +33,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -249,6 +253,77 @@ class RunnerIT {
                             .startsWith("action " + id + " is rolled-back, not applied as read: it moved on in the"
                                     + " meantime");
                 });
+    }
+
+    /**
+     * While paused, nothing starts applying — an approved action stays approved and is reported
+     * deferred, one left applying by a runner that stopped is left alone — while what decides or
+     * restores goes on: approval timeouts, expiry, a person's rollback. Resumed, the rest follows.
+     */
+    @Test
+    void whilePausedNothingIsAppliedButTimeoutsExpiryAndRollbacksGoOn() {
+        FakeCluster cluster = new FakeCluster();
+        AtomicReference<Optional<Pause>> switchedOn = new AtomicReference<>(Optional.empty());
+        Runner runner = new Runner(ledger, cluster, LEASE, 10, switchedOn::get);
+        UUID expiring = approved();
+        UUID undone = approved();
+        runner.runDue("runner-a"); // both applied, expiring in an hour
+        new Responder(ledger).rollback(undone, ActionStatus.APPLIED, "alice", "false positive");
+        UUID waiting = approved();
+        UUID timesOut = admitted(
+                Approval.REQUIRED,
+                Duration.ofMinutes(5),
+                OnApprovalTimeout.REJECT,
+                new Admit.PendingApproval(Duration.ofMinutes(5), OnApprovalTimeout.REJECT, "waiting for approval"));
+        UUID approvedBySilence = admitted(
+                Approval.REQUIRED,
+                Duration.ofMinutes(5),
+                OnApprovalTimeout.APPROVE,
+                new Admit.PendingApproval(Duration.ofMinutes(5), OnApprovalTimeout.APPROVE, "waiting for approval"));
+        UUID leftApplying = approved();
+        ledger.claim("crashed", Set.of(ActionStatus.APPROVED), LEASE, 10); // leftApplying and waiting
+        ledger.transition(
+                Transition.of(leftApplying, ActionStatus.APPROVED, ActionStatus.APPLYING, Runner.ACTOR, "applying")
+                        .underLease("crashed", LEASE));
+        cluster.calls.clear();
+        Pause pause = new Pause("bob", clock.instant(), "incident 4711: hands off the cluster");
+        switchedOn.set(Optional.of(pause));
+
+        clock.advance(Duration.ofHours(1)); // every lease ran out, every deadline and expiry passed
+        List<Work> work = runner.runDue("runner-a");
+
+        Map<UUID, Work> byAction = new java.util.HashMap<>();
+        work.forEach(w -> byAction.put(w.actionId(), w));
+        assertThat(byAction).containsOnlyKeys(expiring, undone, timesOut, approvedBySilence, waiting);
+        assertThat(moved(byAction.get(expiring))).isEqualTo(ActionStatus.ROLLED_BACK);
+        assertThat(moved(byAction.get(undone))).isEqualTo(ActionStatus.ROLLED_BACK);
+        assertThat(moved(byAction.get(timesOut))).isEqualTo(ActionStatus.EXPIRED);
+        String paused = "paused by bob at " + pause.at() + ": incident 4711: hands off the cluster";
+        for (UUID approved : List.of(waiting, approvedBySilence)) {
+            assertThat(byAction.get(approved))
+                    .isEqualTo(new Work.Deferred(approved, ActionStatus.APPROVED, 0, null, paused));
+            assertThat(ledger.action(approved).status()).isEqualTo(ActionStatus.APPROVED);
+            assertThat(ledger.action(approved).lease()).as("given back").isNull();
+        }
+        assertThat(ledger.action(leftApplying).status()).isEqualTo(ActionStatus.APPLYING);
+        assertThat(ledger.action(leftApplying).stalls())
+                .as("not taken up, so not counted")
+                .isZero();
+        assertThat(cluster.calls).noneMatch(call -> call.startsWith("apply"));
+
+        switchedOn.set(Optional.empty());
+        List<Work> resumed = runner.runDue("runner-a");
+
+        assertThat(resumed)
+                .extracting(Work::actionId)
+                .containsExactlyInAnyOrder(waiting, approvedBySilence, leftApplying);
+        assertThat(resumed).allSatisfy(w -> assertThat(moved(w)).isEqualTo(ActionStatus.APPLIED));
+        assertThat(ledger.verify().intact()).isTrue();
+    }
+
+    private static ActionStatus moved(Work work) {
+        assertThat(work).isInstanceOf(Work.Moved.class);
+        return ((Work.Moved) work).to();
     }
 
     /** People's decisions are made under people's names: Stanch's own are refused before the ledger is asked. */
