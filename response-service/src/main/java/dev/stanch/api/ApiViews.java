@@ -153,9 +153,10 @@ final class ApiViews {
             String decision,
             @Nullable String rule,
             String reason,
-            @Nullable Instant approvalDeadline,
+            @Nullable String approvalTimeout,
             @Nullable String onApprovalTimeout) {
 
+        /** The deadline is the ledger's, set when it records the action pending: the action shows it. */
         static AdmitView of(Admit admit) {
             return switch (admit) {
                 case Admit.Approved approved -> new AdmitView("approved", null, admit.reason(), null, null);
@@ -164,7 +165,7 @@ final class ApiViews {
                             ActionStatus.PENDING_APPROVAL.wireName(),
                             null,
                             admit.reason(),
-                            pending.deadline(),
+                            duration(pending.approvalTimeout()),
                             pending.onTimeout().wireName());
                 case Admit.DryRun dryRun ->
                     new AdmitView(ActionStatus.DRY_RUN.wireName(), null, admit.reason(), null, null);

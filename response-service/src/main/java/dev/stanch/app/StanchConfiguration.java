@@ -39,6 +39,8 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 @EnableScheduling
 class StanchConfiguration {
 
+    static final int CLIENT_REQUEST_RETRIES = 1;
+
     @Bean
     Clock clock() {
         return Clock.systemUTC();
@@ -74,19 +76,25 @@ class StanchConfiguration {
         }
     }
 
+    /**
+     * The client, with fabric8's own retries of failed requests cut to {@link
+     * #CLIENT_REQUEST_RETRIES}: its default (10, with backoff) holds one failing call ~19 s, while the
+     * callers retry on their own terms — the runner with its backoff, the Kafka intake by redelivery,
+     * a detector posting over HTTP after the 503 it gets at once.
+     */
     @Bean(destroyMethod = "close")
     KubernetesClient kubernetesClient(StanchProperties properties) {
         Path kubeconfig = properties.kubernetes().kubeconfig();
-        if (kubeconfig == null) {
-            return new KubernetesClientBuilder().build();
-        }
+        Config config;
         try {
-            return new KubernetesClientBuilder()
-                    .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig)))
-                    .build();
+            config = kubeconfig == null
+                    ? Config.autoConfigure(null)
+                    : Config.fromKubeconfig(Files.readString(kubeconfig));
         } catch (IOException e) {
             throw new UncheckedIOException("stanch.kubernetes.kubeconfig: cannot read " + kubeconfig, e);
         }
+        config.setRequestRetryBackoffLimit(CLIENT_REQUEST_RETRIES);
+        return new KubernetesClientBuilder().withConfig(config).build();
     }
 
     @Bean

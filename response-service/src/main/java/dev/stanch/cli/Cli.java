@@ -6,9 +6,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The offline command line: every command here runs without a Spring context, reads files and
- * prints results. Exit codes: 0 success, 1 findings (an invalid playbook, a rejected event), 2
- * usage errors.
+ * The offline command line: every command here runs without a Spring context and prints results;
+ * all read files, except {@code audit verify}, which reads the ledger's database. Exit codes: 0
+ * success, 1 findings (an invalid playbook, a rejected event, a broken audit log), 2 usage errors
+ * (and a database that cannot be reached).
  */
 @Command(
         name = "stanch",
@@ -21,6 +22,7 @@ import picocli.CommandLine.Command;
             NormalizeCommand.class,
             SimulateCommand.class,
             ConnectivityCommand.class,
+            AuditCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Cli {

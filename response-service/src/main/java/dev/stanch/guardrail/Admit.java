@@ -1,7 +1,7 @@
 package dev.stanch.guardrail;
 
 import dev.stanch.playbook.OnApprovalTimeout;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -26,14 +26,19 @@ public sealed interface Admit {
     }
 
     /**
-     * Waits for a person.
+     * Waits for a person. The deadline is not decided here: the ledger sets it, once, when it records
+     * the action as pending (now + {@code approvalTimeout}, in its own clock and resolution), and
+     * keeps it in that audit row — so that what people are told and what the runner acts on are one
+     * value.
      *
-     * @param deadline when nobody's answer becomes {@code onTimeout}; null when the request has no
-     *     timeout (the playbook parser always gives one), so that it waits until someone decides
+     * @param approvalTimeout how long nobody's answer is waited for before it becomes {@code
+     *     onTimeout}; null when the request has no timeout (the playbook parser always gives one), so
+     *     that it waits until someone decides
      * @param onTimeout what happens at the deadline
      * @param reason why
      */
-    record PendingApproval(@Nullable Instant deadline, OnApprovalTimeout onTimeout, String reason) implements Admit {
+    record PendingApproval(@Nullable Duration approvalTimeout, OnApprovalTimeout onTimeout, String reason)
+            implements Admit {
         public PendingApproval {
             Objects.requireNonNull(onTimeout, "onTimeout");
             Objects.requireNonNull(reason, "reason");

@@ -34,8 +34,8 @@ import java.util.Optional;
  *   <li>dry-run, global or the playbook's → dry-run: after every blocking rule, so that a dry run
  *       rehearses the real decision (a dry run that says "dry-run" would have passed the
  *       guardrails), and before approval, so that nobody is asked to approve what changes nothing;
- *   <li>approval required → pending approval, until now + the stage's approvalTimeout, then its
- *       onApprovalTimeout;
+ *   <li>approval required → pending approval for the stage's approvalTimeout, then its
+ *       onApprovalTimeout (the ledger sets the deadline when it records the action pending);
  *   <li>otherwise approved.
  * </ol>
  *
@@ -63,7 +63,7 @@ public final class Gate {
      * @param request what the playbook stage asked for
      * @param planning the planner's plan or refusal for it
      * @param activity what Stanch is doing now; asked only what the rules reached need
-     * @param now the time of the decision: the rate window ends and the approval deadline starts here
+     * @param now the time of the decision: the rate window ends here
      */
     public Admit admit(ActionRequest request, Planning planning, Activity activity, Instant now) {
         return switch (planning) {
@@ -105,7 +105,7 @@ public final class Gate {
                     Rule.ACTIVE_CAP,
                     "active-action cap: " + actions(active) + " active (limit " + guardrails.maxActiveActions() + ")");
         }
-        Admit unlessDryRun = approval(request, now);
+        Admit unlessDryRun = approval(request);
         List<String> dryRuns = new ArrayList<>();
         if (guardrails.dryRun()) {
             dryRuns.add("global dry-run is on");
@@ -139,7 +139,7 @@ public final class Gate {
         return Optional.empty();
     }
 
-    private static Admit approval(ActionRequest request, Instant now) {
+    private static Admit approval(ActionRequest request) {
         String stage = "stage " + request.stage() + " of playbook " + request.playbook();
         return switch (request.approval()) {
             case AUTO -> new Admit.Approved("approved: no guardrail applies and " + stage + " needs no approval");
@@ -151,12 +151,12 @@ public final class Gate {
                             request.onApprovalTimeout(),
                             "waiting for approval, as " + stage + " requires, with no deadline");
                 }
-                Instant deadline = now.plus(timeout);
+                // The deadline itself is the ledger's to set, once, when it records the action pending.
                 yield new Admit.PendingApproval(
-                        deadline,
+                        timeout,
                         request.onApprovalTimeout(),
-                        "waiting for approval, as " + stage + " requires, until " + deadline + " (approvalTimeout "
-                                + Durations.format(timeout) + "); then "
+                        "waiting for approval, as " + stage + " requires, for " + Durations.format(timeout)
+                                + " (approvalTimeout); then "
                                 + switch (request.onApprovalTimeout()) {
                                     case REJECT -> "rejected";
                                     case APPROVE -> "approved by silence";

@@ -41,6 +41,10 @@ import org.jspecify.annotations.Nullable;
  * @param createdAt when it was created
  * @param updatedAt its last transition
  * @param lease the executor working on it, while one is
+ * @param stalls how often, in the phase it is in (applying or rolling-back), it was taken over from
+ *     an executor whose lease ran out while it held it: a runner that stopped, crashed or overran its
+ *     lease in the middle of the work
+ * @param retryAt when an executor gave it back after a transient failure: due again then
  */
 public record Action(
         UUID id,
@@ -68,7 +72,9 @@ public record Action(
         @Nullable String failureReason,
         Instant createdAt,
         Instant updatedAt,
-        @Nullable Lease lease) {
+        @Nullable Lease lease,
+        int stalls,
+        @Nullable Instant retryAt) {
 
     public Action {
         params = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));

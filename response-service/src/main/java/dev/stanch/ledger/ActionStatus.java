@@ -95,6 +95,16 @@ public enum ActionStatus {
         return NEXT.get(this).contains(to);
     }
 
+    /**
+     * True for the moves that only an executor makes, under a live lease on the action: approved →
+     * applying, where it starts on the cluster, and out of applying and rolling-back, where it is at
+     * work there. Whoever else made them could start an apply nobody will carry out, or finish an
+     * action that an executor is still changing, or that another one has taken over.
+     */
+    public boolean needsLease(ActionStatus to) {
+        return canMoveTo(to) && (this == APPROVED || this == APPLYING || this == ROLLING_BACK);
+    }
+
     /** Terminal: nothing follows (blocked, dry-run, rejected, expired, rolled-back). */
     public boolean isTerminal() {
         return NEXT.get(this).isEmpty();

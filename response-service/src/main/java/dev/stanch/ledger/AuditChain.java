@@ -4,6 +4,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -84,19 +85,28 @@ final class AuditChain {
                 seq, actionId, at, actor, from, to, reason, LedgerJson.readObject(locked.details()), prevHash, hash);
     }
 
-    /** Walks the chain in one snapshot; {@code streaming} reads the rows a batch at a time. */
+    /**
+     * Walks the chain in one snapshot, then compares every action with its rows ({@link
+     * RecordedAction#check}); {@code streaming} reads the rows a batch at a time.
+     */
     static AuditVerification verify(JdbcClient jdbc, JdbcClient streaming) {
         Head head = jdbc.sql("select seq, hash from audit_chain_head")
                 .query((rs, n) -> new Head(rs.getLong("seq"), rs.getString("hash")))
                 .single();
         Walk walk = new Walk(head);
+        // Each row with the one before it of the same action: a transition starts where the last one
+        // ended. PostgreSQL sorts for the window (on audit_log_action), then by seq for the walk.
         streaming.sql("""
                         select l.seq, l.action_id, l.at, l.actor, l.from_status, l.to_status, l.reason,
                                l.details::text as details, l.prev_hash, l.hash,
-                               case when l.from_status is null then a.plan::text end as plan
-                        from audit_log l left join actions a on a.id = l.action_id
+                               lag(l.seq) over by_action as previous_seq,
+                               lag(l.to_status) over by_action as previous_to
+                        from audit_log l
+                        window by_action as (partition by l.action_id order by l.seq)
                         order by l.seq""").query(walk::row);
-        return walk.finish();
+        walk.finishChain();
+        RecordedAction.check(streaming, walk::add);
+        return walk.result();
     }
 
     /** The state of one walk along the chain. */
@@ -120,10 +130,11 @@ final class AuditChain {
             if (seq > expectedSeq) {
                 missing(expectedSeq, seq - 1, "row " + seq + " follows row " + (expectedSeq - 1));
             }
+            UUID actionId = rs.getObject("action_id", UUID.class);
             String details = rs.getString("details");
             String recomputed = AuditHash.hash(
                     seq,
-                    rs.getObject("action_id", UUID.class),
+                    actionId,
                     Ledger.instant(rs, "at"),
                     rs.getString("actor"),
                     rs.getString("from_status"),
@@ -135,12 +146,14 @@ final class AuditChain {
             if (!recomputed.equals(hash)) {
                 add(
                         seq,
+                        actionId,
                         AuditVerification.Kind.EDITED,
                         "row " + seq + " does not match its hash: it was changed" + " after it was written"
                                 + (linked ? "" : ", and its prev_hash is not row " + (seq - 1) + "'s hash"));
             } else if (!linked) {
                 add(
                         seq,
+                        actionId,
                         AuditVerification.Kind.UNLINKED,
                         "row " + seq + "'s prev_hash is not row " + (seq - 1)
                                 + "'s hash: row " + (seq - 1) + " was rewritten with a new hash, or row " + seq
@@ -149,59 +162,80 @@ final class AuditChain {
             if (seq > head.seq()) {
                 add(
                         seq,
+                        actionId,
                         AuditVerification.Kind.BEYOND_HEAD,
                         "row " + seq + " lies past the chain head (row " + head.seq()
                                 + "): it was not appended by the ledger");
             }
-            if (rs.getString("from_status") == null) {
-                checkPlan(
-                        seq,
-                        rs.getObject("action_id", UUID.class),
-                        LedgerJson.readObject(details),
-                        rs.getString("plan"));
-            }
+            sequence(seq, actionId, rs.getString("from_status"), (Long) rs.getObject("previous_seq"), rs);
             previousHash = hash;
             expectedSeq = seq + 1;
         }
 
-        private void checkPlan(long seq, UUID actionId, Map<String, Object> details, @Nullable String plan) {
-            Object recorded = details.get("planSha256");
-            String actual = plan == null ? null : Ledger.planDigest(plan);
-            if (recorded == null ? actual != null : !recorded.equals(actual)) {
+        /** The row against the action's previous row: it moves the action on from where that one left it. */
+        private void sequence(long seq, UUID actionId, @Nullable String from, @Nullable Long previousSeq, ResultSet rs)
+                throws SQLException {
+            if (previousSeq == null) {
+                return; // the action's first row: RecordedAction checks that it records the creation
+            }
+            String previousTo = rs.getString("previous_to");
+            if (from == null) {
                 add(
                         seq,
-                        AuditVerification.Kind.PLAN_CHANGED,
-                        "action " + actionId + "'s plan is not the one row " + seq + " recorded at its creation"
-                                + (plan == null ? ": it has none now" : ""));
+                        actionId,
+                        AuditVerification.Kind.OUT_OF_SEQUENCE,
+                        "row " + seq + " records the creation of action " + actionId + ", which row " + previousSeq
+                                + " had moved to " + previousTo + " already");
+            } else if (!from.equals(previousTo)) {
+                add(
+                        seq,
+                        actionId,
+                        AuditVerification.Kind.OUT_OF_SEQUENCE,
+                        "row " + seq + " moves action " + actionId + " from " + from + ", but its previous row, row "
+                                + previousSeq + ", left it " + previousTo);
             }
         }
 
-        AuditVerification finish() {
+        void finishChain() {
             long last = expectedSeq - 1;
             if (head.seq() > last) {
                 missing(last + 1, head.seq(), "the chain head records row " + head.seq() + " as the last");
             } else if (head.seq() == last && !head.hash().equals(previousHash)) {
                 add(
                         last,
+                        null,
                         AuditVerification.Kind.HEAD_MISMATCH,
                         "the chain head records another hash for row " + last + ": it was rewritten with a new hash");
             }
+        }
+
+        AuditVerification result() {
+            // The walk finds in seq order, the actions' check in its own: one list, by seq (stable, so
+            // a row's own breaks come before what the actions' check says of it).
+            breaks.sort(Comparator.comparingLong(AuditVerification.Break::seq));
             return new AuditVerification(rows, head.seq(), breaks, breakCount);
         }
 
         private void missing(long first, long last, String evidence) {
             for (long seq = first; seq <= last && breaks.size() < AuditVerification.MAX_REPORTED; seq++) {
                 breaks.add(new AuditVerification.Break(
-                        seq, AuditVerification.Kind.MISSING, "row " + seq + " is missing (deleted): " + evidence));
+                        seq,
+                        null,
+                        AuditVerification.Kind.MISSING,
+                        "row " + seq + " is missing (deleted): " + evidence));
             }
             breakCount += last - first + 1;
         }
 
-        private void add(long seq, AuditVerification.Kind kind, String message) {
+        void add(AuditVerification.Break found) {
             breakCount++;
             if (breaks.size() < AuditVerification.MAX_REPORTED) {
-                breaks.add(new AuditVerification.Break(seq, kind, message));
+                breaks.add(found);
             }
+        }
+
+        private void add(long seq, @Nullable UUID actionId, AuditVerification.Kind kind, String message) {
+            add(new AuditVerification.Break(seq, actionId, kind, message));
         }
     }
 }

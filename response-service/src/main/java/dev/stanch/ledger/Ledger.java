@@ -24,9 +24,11 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,16 +57,44 @@ import org.springframework.transaction.support.TransactionTemplate;
  * all (the Kafka offset is committed after). Thread-safe.
  *
  * <p>Every transition is atomic: the action's row is locked, the move checked against {@link
- * ActionStatus}, and the new status, its audit row and its outbox row are written in one
- * transaction. Audit rows are appended under a lock on the chain's head row (see {@link #verify()}
- * and {@code V1__ledger.sql}), so the chain never forks and its seq has no gaps. Locks are always
- * taken in the same order — the action's row, then the chain head — so transitions never deadlock.
+ * ActionStatus} and the rules the ledger enforces itself (who may approve, who may start and finish
+ * an apply, under which lease), and the new status, its audit row and its outbox row are written in
+ * one transaction. Audit rows are appended under a lock on the chain's head row (see {@link
+ * #verify()} and {@code V1__ledger.sql}), so the chain never forks and its seq has no gaps.
+ *
+ * <p><b>Lock order.</b> Every method takes row locks in this order, and none in another:
+ *
+ * <ol>
+ *   <li>the detection's row ({@link #storeDetection}: a concurrent redelivery of the same detection
+ *       waits there, then stops as a duplicate);
+ *   <li>one action's row ({@link #createAction} by inserting it, {@link #transition} with {@code
+ *       SELECT … FOR UPDATE}, {@link #renewLease}, {@link #retryAfter}, {@link
+ *       #countTransientFailure} and {@link #releaseLease} by updating it). {@link #claim} locks
+ *       several, but with {@code SKIP LOCKED}: it never waits for one, so it cannot be part of a
+ *       deadlock, and it takes no other lock;
+ *   <li>the chain head ({@code audit_chain_head}), last, by every append — held to the commit.
+ * </ol>
+ *
+ * So two transitions never deadlock, nor does an intake (detection, then its action, then the head)
+ * with a transition or a claim. The head being held to the commit is what a caller of {@link
+ * #inTransaction} must mind: a transaction that moves a second action after a first holds the head
+ * while it waits for that action's row, and deadlocks with a transaction that holds that row and
+ * waits for the head (PostgreSQL then aborts one of them). Move one action per transaction — every
+ * caller does — or the actions in one order and none that another transaction may be moving. Reads,
+ * {@link #verify()} included, take no locks.
  *
  * <p>Times come from the clock it is given, truncated to microseconds (PostgreSQL's resolution):
  * instances that share a database should have synchronized clocks, and leases should be long
  * against their skew.
  */
 public final class Ledger {
+
+    /**
+     * How the actors that are Stanch's own components begin ({@code stanch:guardrails}, {@code
+     * stanch:executor}, {@code stanch:approval-timeout}): the ledger lets such an actor approve a
+     * pending action only as the approval timeout's "approve", and people's names must not begin so.
+     */
+    public static final String SYSTEM_ACTOR_PREFIX = "stanch:";
 
     /** The statuses in which an executor is at work on the cluster, under a lease. */
     private static final Set<ActionStatus> IN_PROGRESS = Set.of(ActionStatus.APPLYING, ActionStatus.ROLLING_BACK);
@@ -77,7 +107,7 @@ public final class Ledger {
             (extract(epoch from a.expire_after) * 1000000)::bigint as expire_after_us,
             a.expires_at, a.dry_run, a.status, a.plan is not null as planned, a.refusal, a.refusal_message,
             a.requested_by, a.decided_by, a.decision_reason, a.failure_reason, a.created_at, a.updated_at,
-            a.lease_owner, a.lease_until""";
+            a.lease_owner, a.lease_until, a.stalls, a.retry_at""";
 
     private static final String AUDIT_COLUMNS =
             "seq, action_id, at, actor, from_status, to_status, reason, details::text as details, prev_hash, hash";
@@ -258,9 +288,11 @@ public final class Ledger {
 
     /**
      * Records a new action, planned: its request, its plan (or the planner's refusal), its first
-     * audit row and its outbox row, in one transaction. The audit row's details keep the stage, the
-     * plan's SHA-256 (over its canonical JSON, see {@link AuditHash}) or the refusal, so that the plan
-     * as recorded is covered by the chain. A refused action can then only be blocked.
+     * audit row and its outbox row, in one transaction. The audit row's details record the request
+     * with its approval settings, who requested it, dry-run, and SHA-256 digests (over canonical JSON,
+     * see {@link AuditHash}) of the parameters and the plan, or the refusal — as the row stored them
+     * ({@link RecordedAction#creationDetails}) — so that an edit of any of them shows in {@link
+     * #verify()}. A refused action can then only be blocked.
      */
     public Action createAction(NewAction action) {
         ActionRequest request = action.request();
@@ -276,8 +308,8 @@ public final class Ledger {
                     refusalMessage = refused.message();
                 }
             }
-            String storedPlan = jdbc.sql("""
-                            insert into actions (id, detection_id, playbook, stage, occurrence, kind, namespace, pod,
+            RecordedAction.Columns stored = jdbc.sql("""
+                            insert into actions as a (id, detection_id, playbook, stage, occurrence, kind, namespace, pod,
                                 params, approval, approval_timeout, on_approval_timeout, expire_after, dry_run,
                                 status, plan, refusal, refusal_message, requested_by, created_at, updated_at)
                             values (:id, :detectionId, :playbook, :stage, :occurrence, :kind, :namespace, :pod,
@@ -286,7 +318,7 @@ public final class Ledger {
                                 :onApprovalTimeout, cast(:expireAfterUs as bigint) * interval '1 microsecond',
                                 :dryRun, :status, cast(:plan as jsonb), :refusal, :refusalMessage, :requestedBy,
                                 :now, :now)
-                            returning plan::text""")
+                            returning """ + " " + RecordedAction.COLUMNS)
                     .param("id", action.id())
                     .param("detectionId", action.detectionId())
                     .param("playbook", request.playbook())
@@ -307,29 +339,16 @@ public final class Ledger {
                     .param("refusalMessage", refusalMessage)
                     .param("requestedBy", action.requestedBy())
                     .param("now", timestamp(now))
-                    .query(String.class)
-                    .optional()
-                    .orElse(null);
+                    .query((rs, n) -> RecordedAction.Columns.read(rs))
+                    .single();
 
-            Map<String, Object> details = new LinkedHashMap<>();
-            details.put("detectionId", action.detectionId());
-            details.put("playbook", request.playbook());
-            details.put("stage", request.stage());
-            details.put("occurrence", request.occurrence());
-            details.put("kind", request.kind().wireName());
-            details.put("target", request.target().key());
-            details.put("dryRun", request.dryRun());
-            String reason;
-            if (storedPlan != null) {
-                details.put("planSha256", planDigest(storedPlan));
-                reason = "planned by playbook " + request.playbook() + ", stage " + request.stage() + " (occurrence "
-                        + request.occurrence() + ")";
-            } else {
-                details.put("refusal", refusal.wireName());
-                details.put("refusalMessage", refusalMessage);
-                reason = "playbook " + request.playbook() + ", stage " + request.stage() + ": the planner refused ("
-                        + refusal.wireName() + "): " + refusalMessage;
-            }
+            // From the row as stored (jsonb's text, intervals to the microsecond): what verify() reads.
+            Map<String, Object> details = RecordedAction.creationDetails(stored);
+            String reason = refusal == null
+                    ? "planned by playbook " + request.playbook() + ", stage " + request.stage() + " (occurrence "
+                            + request.occurrence() + ")"
+                    : "playbook " + request.playbook() + ", stage " + request.stage() + ": the planner refused ("
+                            + refusal.wireName() + "): " + refusalMessage;
             Action created = lockAction(action.id());
             AuditEntry entry = AuditChain.append(
                     jdbc, action.id(), now, action.requestedBy(), null, ActionStatus.PLANNED, reason, details);
@@ -359,32 +378,44 @@ public final class Ledger {
      * (now + the timeout, if the stage has one); on entering approved, rejected or expired, who
      * decided and why; on entering applied, the expiry time (now + expireAfter, if the stage has
      * one); on entering failed, the failure reason. A lease ends with the transition, except that
-     * the executor holding it keeps it when it moves the action into applying or rolling-back.
+     * the executor holding it keeps it when it moves the action into applying or rolling-back, renewed
+     * to now + {@link Transition#lease()}.
      *
      * @throws ActionNotFound when there is no such action
-     * @throws TransitionConflict when the move is not allowed, with nothing written: the state
-     *     machine has no such move (from the status the action is in now), the action has moved on
-     *     since the caller read it, a person approves what they requested, an action without a plan
-     *     is to be approved, applied or dry-run, or the caller's lease is not held
+     * @throws TransitionConflict when the move is not allowed, with nothing written: the action has
+     *     moved on since the caller read it (STATUS_CHANGED, whatever else), the state machine has no
+     *     such move, a person approves what they requested, an action without a plan
+     *     is to be approved, applied or dry-run, an action is approved that needs a person's approval
+     *     (planned → approved unless the stage says {@code approval: auto} and it is no dry run;
+     *     pending-approval → approved by a {@link #SYSTEM_ACTOR_PREFIX stanch:} actor unless the
+     *     stage says {@code onApprovalTimeout: approve} and the deadline has passed), or the move
+     *     names a lease — or is one only an executor makes ({@link ActionStatus#needsLease}) — and
+     *     the caller does not hold a live one
      */
     public Transitioned transition(Transition move) {
         return inTransaction(() -> {
             Action current = lockAction(move.actionId());
-            check(current, move);
             Instant now = now();
+            check(current, move, now);
             ActionStatus to = move.to();
+            // The times a move sets go into its audit row too, so that verify() sees an edit of them.
+            Map<String, Object> details = new LinkedHashMap<>(move.details());
             Instant approvalDeadline = current.approvalDeadline();
             if (to == ActionStatus.PENDING_APPROVAL && current.approvalTimeout() != null) {
                 approvalDeadline = now.plus(current.approvalTimeout());
+                details.put(RecordedAction.APPROVAL_DEADLINE, approvalDeadline.toString());
             }
             Instant expiresAt = current.expiresAt();
             if (to == ActionStatus.APPLIED && current.expireAfter() != null) {
                 expiresAt = now.plus(current.expireAfter());
+                details.put(RecordedAction.EXPIRES_AT, expiresAt.toString());
             }
             boolean decision = to == ActionStatus.APPROVED || to == ActionStatus.REJECTED || to == ActionStatus.EXPIRED;
-            // An executor keeps its lease while it works on the cluster; any other move ends it, so that
-            // whoever holds it learns (LEASE_NOT_HELD) that someone else moved the action.
+            // An executor keeps its lease while it works on the cluster, renewed for the work it starts
+            // now; any other move ends it, so that whoever holds it learns (LEASE_NOT_HELD) that someone
+            // else moved the action.
             boolean keepLease = move.leaseOwner() != null && IN_PROGRESS.contains(to);
+            Instant leaseUntil = keepLease ? now.plus(Objects.requireNonNull(move.lease())) : null;
             jdbc.sql("""
                             update actions set status = :to, updated_at = :now,
                                 approval_deadline = :approvalDeadline, expires_at = :expiresAt,
@@ -392,8 +423,10 @@ public final class Ledger {
                                 decision_reason = case when :decision then :reason else decision_reason end,
                                 failure_reason = case when :failed then :reason else failure_reason end,
                                 lease_owner = case when :keepLease then lease_owner end,
-                                lease_until = case when :keepLease then lease_until end,
-                                transient_failures = case when :entersPhase then 0 else transient_failures end
+                                lease_until = :leaseUntil,
+                                transient_failures = case when :entersPhase then 0 else transient_failures end,
+                                stalls = case when :entersPhase then 0 else stalls end,
+                                retry_at = null
                             where id = :id""")
                     .param("to", to.wireName())
                     .param("now", timestamp(now))
@@ -404,32 +437,37 @@ public final class Ledger {
                     .param("reason", move.reason())
                     .param("failed", to == ActionStatus.FAILED)
                     .param("keepLease", keepLease)
+                    .param("leaseUntil", timestamp(leaseUntil))
                     .param("entersPhase", IN_PROGRESS.contains(to))
                     .param("id", move.actionId())
                     .update();
             AuditEntry entry = AuditChain.append(
-                    jdbc, move.actionId(), now, move.actor(), current.status(), to, move.reason(), move.details());
+                    jdbc, move.actionId(), now, move.actor(), current.status(), to, move.reason(), details);
             Action after = lockAction(move.actionId());
             Outbox.write(jdbc, after, entry);
             return new Transitioned(after, entry);
         });
     }
 
-    private static void check(Action current, Transition move) {
+    private static void check(Action current, Transition move, Instant now) {
         ActionStatus from = current.status();
         ActionStatus to = move.to();
         UUID id = current.id();
-        if (!from.canMoveTo(to)) {
-            throw new TransitionConflict(id, from, to, TransitionConflict.Reason.ILLEGAL, from.whyNot(to));
-        }
+        // Moved on first: the caller decided on a status that is gone, and whether the move would be
+        // allowed from the new one is not what they decided on.
         if (from != move.from()) {
+            String whyNot = from.whyNot(to);
             throw new TransitionConflict(
                     id,
                     from,
                     to,
                     TransitionConflict.Reason.STATUS_CHANGED,
                     "action " + id + " is " + from.wireName() + ", not "
-                            + move.from().wireName() + " as read: it moved on in the meantime");
+                            + move.from().wireName() + " as read: it moved on in the meantime"
+                            + (whyNot == null ? "" : "; " + whyNot));
+        }
+        if (!from.canMoveTo(to)) {
+            throw new TransitionConflict(id, from, to, TransitionConflict.Reason.ILLEGAL, from.whyNot(to));
         }
         if (!current.planned()
                 && (to == ActionStatus.APPROVED || to == ActionStatus.PENDING_APPROVAL || to == ActionStatus.DRY_RUN)) {
@@ -441,6 +479,34 @@ public final class Ledger {
                     "action " + id + " has no plan (the planner refused: "
                             + current.refusal().wireName() + "): it can only be blocked, not " + to.wireName());
         }
+        if (from == ActionStatus.PLANNED && to == ActionStatus.APPROVED) {
+            // Approved without anyone asked: only what the stage lets run by itself, and never a dry run
+            // (which is recorded, never applied) — whatever the caller decided.
+            if (current.dryRun()) {
+                throw new TransitionConflict(
+                        id,
+                        from,
+                        to,
+                        TransitionConflict.Reason.APPROVAL_REQUIRED,
+                        "action " + id + " is a dry run of playbook " + current.playbook()
+                                + ": it is recorded, never approved");
+            }
+            if (current.approval() != Approval.AUTO) {
+                throw new TransitionConflict(
+                        id,
+                        from,
+                        to,
+                        TransitionConflict.Reason.APPROVAL_REQUIRED,
+                        "action " + id + " needs a person's approval (stage " + current.stage() + " of playbook "
+                                + current.playbook() + " says approval: required): it goes to pending-approval,"
+                                + " not straight to approved");
+            }
+        }
+        if (from == ActionStatus.PENDING_APPROVAL
+                && to == ActionStatus.APPROVED
+                && move.actor().startsWith(SYSTEM_ACTOR_PREFIX)) {
+            approvalBySilence(current, move, now);
+        }
         if (from == ActionStatus.PENDING_APPROVAL
                 && to == ActionStatus.APPROVED
                 && move.actor().equals(current.requestedBy())) {
@@ -451,17 +517,63 @@ public final class Ledger {
                     TransitionConflict.Reason.SELF_APPROVAL,
                     move.actor() + " requested action " + id + " and cannot approve it: someone else must");
         }
-        if (move.leaseOwner() != null
-                && (current.lease() == null || !current.lease().owner().equals(move.leaseOwner()))) {
+        if (move.leaseOwner() == null && from.needsLease(to)) {
             throw new TransitionConflict(
                     id,
                     from,
                     to,
                     TransitionConflict.Reason.LEASE_NOT_HELD,
-                    move.leaseOwner() + " does not hold the lease on action " + id
-                            + (current.lease() == null
-                                    ? ""
-                                    : " (" + current.lease().owner() + " does)"));
+                    from.wireName() + " → " + to.wireName() + " is an executor's move, made under its lease on action "
+                            + id + ": " + move.actor() + " named none");
+        }
+        if (move.leaseOwner() != null) {
+            Action.Lease lease = current.lease();
+            if (lease == null || !lease.owner().equals(move.leaseOwner())) {
+                throw new TransitionConflict(
+                        id,
+                        from,
+                        to,
+                        TransitionConflict.Reason.LEASE_NOT_HELD,
+                        move.leaseOwner() + " does not hold the lease on action " + id
+                                + (lease == null ? "" : " (" + lease.owner() + " does)"));
+            }
+            if (!lease.until().isAfter(now)) {
+                // Nobody may have taken it over yet, but anyone may at any moment: a runner that overran
+                // its lease must stop, not race whoever claims the action next.
+                throw new TransitionConflict(
+                        id,
+                        from,
+                        to,
+                        TransitionConflict.Reason.LEASE_NOT_HELD,
+                        move.leaseOwner() + "'s lease on action " + id + " ran out at " + lease.until());
+            }
+        }
+    }
+
+    /**
+     * A pending action approved by one of Stanch's own components: only the approval timeout's
+     * "approve" — the stage says {@code onApprovalTimeout: approve} and the deadline has passed. Any
+     * other approval is a person's.
+     */
+    private static void approvalBySilence(Action current, Transition move, Instant now) {
+        UUID id = current.id();
+        String why = null;
+        if (current.onApprovalTimeout() != OnApprovalTimeout.APPROVE) {
+            why = "its stage says onApprovalTimeout: "
+                    + current.onApprovalTimeout().wireName() + ", so only a person approves it";
+        } else if (current.approvalDeadline() == null) {
+            why = "it has no approval deadline, so only a person approves it";
+        } else if (now.isBefore(current.approvalDeadline())) {
+            why = "it is approved by silence only once its approval deadline, " + current.approvalDeadline()
+                    + ", has passed";
+        }
+        if (why != null) {
+            throw new TransitionConflict(
+                    id,
+                    current.status(),
+                    move.to(),
+                    TransitionConflict.Reason.APPROVAL_REQUIRED,
+                    move.actor() + " is not a person and cannot approve action " + id + ": " + why);
         }
     }
 
@@ -617,35 +729,47 @@ public final class Ledger {
      * — for the statuses that wait for a time — that time has come: pending-approval at its approval
      * deadline (never, without one), applied at its expiry time (never, without one). Actions left
      * applying or rolling-back by an executor whose lease ran out are due too: that is how crash
-     * recovery takes them over ({@link #stalled()} lists them). Oldest transition first.
+     * recovery takes them over ({@link #stalled()} lists them), counting each such takeover in
+     * {@link Action#stalls()}; one that an executor gave back for a backoff ({@link #retryAfter}) is
+     * due at its retry time. Oldest transition first.
+     *
+     * <p>One query, a branch per status, each an index range on its own partial index (those of
+     * {@code V1__ledger.sql}: {@code actions_approved}, {@code actions_approval_due}, {@code
+     * actions_expiry_due}, {@code actions_in_progress}) locking at most {@code limit} rows: the
+     * statuses that wait for a time would otherwise be read whole, every applied action kept
+     * without an expiry included, on every claim. Of what the branches lock, the oldest {@code
+     * limit} are claimed; the others are let go when the claim commits.
      */
     public List<Action> claim(String owner, Set<ActionStatus> statuses, Duration lease, int limit) {
+        return claim(owner, statuses, lease, limit, null);
+    }
+
+    /**
+     * Claims one action, as {@link #claim(String, Set, Duration, int)} would if it were the only one
+     * due: for tests that drive an action along its executor's moves.
+     */
+    Optional<Action> claim(UUID actionId, String owner, Duration lease) {
+        return claim(owner, EnumSet.allOf(ActionStatus.class), lease, 1, actionId).stream()
+                .findFirst();
+    }
+
+    private List<Action> claim(
+            String owner, Set<ActionStatus> statuses, Duration lease, int limit, @Nullable UUID only) {
         Text.requireText("owner", owner);
         if (statuses.isEmpty() || limit < 1 || lease.isNegative() || lease.isZero()) {
             throw new IllegalArgumentException("a claim needs statuses, a positive lease and a limit ≥ 1");
         }
         Instant now = now();
-        return inTransaction(() -> jdbc.sql("""
-                                with due as (
-                                    select id from actions
-                                    where status in (:statuses)
-                                      and (lease_until is null or lease_until <= :now)
-                                      and (status <> 'pending-approval' or approval_deadline <= :now)
-                                      and (status <> 'applied' or expires_at <= :now)
-                                    order by updated_at, id
-                                    limit :limit
-                                    for update skip locked)
-                                update actions a set lease_owner = :owner, lease_until = :until
-                                from due where a.id = due.id
-                                returning
-                                """ + ACTION_COLUMNS)
-                        .param(
-                                "statuses",
-                                statuses.stream().map(ActionStatus::wireName).toList())
-                        .param("now", timestamp(now))
-                        .param("limit", limit)
-                        .param("owner", owner)
-                        .param("until", timestamp(now.plus(lease)))
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("now", timestamp(now));
+        params.put("limit", limit);
+        params.put("owner", owner);
+        params.put("until", timestamp(now.plus(lease)));
+        if (only != null) {
+            params.put("only", only);
+        }
+        return inTransaction(() -> jdbc.sql(claimSql(statuses, only != null))
+                        .params(params)
                         .query((rs, n) -> action(rs))
                         .list())
                 .stream()
@@ -654,18 +778,57 @@ public final class Ledger {
     }
 
     /**
-     * Extends the lease {@code owner} holds on an action, to now + {@code lease}.
+     * The claim as one statement: a branch per status, each locking its oldest due rows, then the
+     * oldest of all of them leased. A taken-over action in applying or rolling-back whose lease ran
+     * out while someone held it (an owner is set) counts a stall.
+     */
+    static String claimSql(Set<ActionStatus> statuses, boolean onlyOne) {
+        List<String> branches = new ArrayList<>();
+        for (ActionStatus status : EnumSet.copyOf(statuses)) {
+            // The status is written into the statement, not bound: PostgreSQL picks a partial index
+            // only when it can prove the index's predicate from the query's own text.
+            String due = switch (status) {
+                case PENDING_APPROVAL -> " and approval_deadline <= :now";
+                case APPLIED -> " and expires_at <= :now";
+                case APPLYING, ROLLING_BACK -> " and (retry_at is null or retry_at <= :now)";
+                default -> "";
+            };
+            branches.add("b" + branches.size() + " as (select id, updated_at from actions where status = '"
+                    + status.wireName() + "'" + due + " and (lease_until is null or lease_until <= :now)"
+                    + (onlyOne ? " and id = :only" : "")
+                    + " order by updated_at, id limit :limit for update skip locked)");
+        }
+        String candidates = String.join(
+                " union all ",
+                java.util.stream.IntStream.range(0, branches.size())
+                        .mapToObj(i -> "select id, updated_at from b" + i)
+                        .toList());
+        return "with " + String.join(", ", branches) + ", due as (select id from (" + candidates
+                + ") candidates order by updated_at, id limit :limit)\n" + """
+                update actions a set lease_owner = :owner, lease_until = :until, retry_at = null,
+                    stalls = case when a.status in ('applying', 'rolling-back') and a.lease_owner is not null
+                                  then a.stalls + 1 else a.stalls end
+                from due where a.id = due.id
+                returning""" + " " + ACTION_COLUMNS;
+    }
+
+    /**
+     * Extends the lease {@code owner} holds on an action, to now + {@code lease}: what an executor
+     * does before each piece of work on the action, so that it never starts one on a lease that is
+     * about to run out — or has run out, and may belong to another executor any moment.
      *
-     * @return false when it holds none: another executor took the action over, or it left the
-     *     in-progress statuses
+     * @return false when it holds no live lease: another executor took the action over, the action
+     *     moved on, or the lease ran out (then the executor must stop: others may claim it)
      */
     public boolean renewLease(UUID actionId, String owner, Duration lease) {
         Instant now = now();
-        return inTransaction(() -> jdbc.sql(
-                                "update actions set lease_until = :until where id = :id and lease_owner = :owner")
+        return inTransaction(() -> jdbc.sql("""
+                                update actions set lease_until = :until
+                                where id = :id and lease_owner = :owner and lease_until > :now""")
                         .param("until", timestamp(now.plus(lease)))
                         .param("id", actionId)
                         .param("owner", owner)
+                        .param("now", timestamp(now))
                         .update())
                 == 1;
     }
@@ -690,6 +853,27 @@ public final class Ledger {
                 .orElse(OptionalInt.empty());
     }
 
+    /**
+     * Gives back the lease {@code owner} holds on an action in applying or rolling-back, and leaves
+     * the action due again — for any executor — {@code after} from now: the backoff after a transient
+     * failure. Unlike a lease left to run out, this is no stall: the next claim does not count it.
+     *
+     * @return false when {@code owner} holds no live lease on the action in applying or rolling-back
+     */
+    public boolean retryAfter(UUID actionId, String owner, Duration after) {
+        Instant now = now();
+        return inTransaction(() -> jdbc.sql("""
+                                update actions set lease_owner = null, lease_until = null, retry_at = :at
+                                where id = :id and lease_owner = :owner and lease_until > :now
+                                  and status in ('applying', 'rolling-back')""")
+                        .param("at", timestamp(now.plus(after)))
+                        .param("id", actionId)
+                        .param("owner", owner)
+                        .param("now", timestamp(now))
+                        .update())
+                == 1;
+    }
+
     /** Gives up the lease {@code owner} holds on an action; false when it held none. */
     public boolean releaseLease(UUID actionId, String owner) {
         return inTransaction(() -> jdbc.sql("update actions set lease_owner = null, lease_until = null"
@@ -710,6 +894,7 @@ public final class Ledger {
                          from actions a
                         where a.status in ('applying', 'rolling-back')
                           and (a.lease_until is null or a.lease_until <= :now)
+                          and (a.retry_at is null or a.retry_at <= :now)
                         order by a.updated_at, a.id""")
                 .param("now", timestamp(now()))
                 .query((rs, n) -> action(rs))
@@ -763,9 +948,13 @@ public final class Ledger {
 
     /**
      * Walks the whole audit chain, oldest first, and reports every row that was edited, deleted or
-     * inserted behind the ledger's back — each with its seq and what is wrong — and every action
-     * whose plan is not the one its first audit row recorded. Reads one consistent snapshot; others
-     * may append meanwhile.
+     * inserted behind the ledger's back — each with its seq and what is wrong — every row that does
+     * not move its action on from where the action's previous row left it, and every action whose
+     * row does not say what its audit rows recorded: no creation row, a status that is not its last
+     * row's, a plan, parameters, approval settings, requester, dry-run, deadline, expiry, decision or
+     * failure reason that differs from the row that recorded it ({@link RecordedAction}). Each
+     * finding names the row and the action. Reads one consistent snapshot; others may append
+     * meanwhile.
      *
      * <p>What it cannot see: someone who can disable the triggers and rewrites a row together with
      * every hash after it and the chain head. The chain needs no secret, so it proves only that
@@ -854,7 +1043,9 @@ public final class Ledger {
                 rs.getString("failure_reason"),
                 instant(rs, "created_at"),
                 instant(rs, "updated_at"),
-                leaseOwner == null ? null : new Action.Lease(leaseOwner, instant(rs, "lease_until")));
+                leaseOwner == null ? null : new Action.Lease(leaseOwner, instant(rs, "lease_until")),
+                rs.getInt("stalls"),
+                nullableInstant(rs, "retry_at"));
     }
 
     static AuditEntry auditEntry(ResultSet rs) throws SQLException {
@@ -881,12 +1072,8 @@ public final class Ledger {
         throw new IllegalStateException("unknown refusal in the ledger: " + wireName);
     }
 
-    /** SHA-256 over the canonical JSON of a plan as jsonb stored it. */
-    static String planDigest(String storedPlan) {
-        return AuditHash.sha256(AuditHash.canonicalJson(LedgerJson.readExact(storedPlan)));
-    }
-
-    private Instant now() {
+    /** The ledger's time: its clock's, to the microsecond, as it stores times. */
+    Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
 

@@ -1,6 +1,7 @@
 package dev.stanch.ledger;
 
 import dev.stanch.guardrail.Admit;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -16,7 +17,12 @@ import org.jspecify.annotations.Nullable;
  * @param actor who moves it (a person, or the Stanch component)
  * @param reason why, in words: required, it is what the audit log keeps
  * @param details what else the audit row should keep (JSON values)
- * @param leaseOwner when set, the move is refused unless this executor holds the action's lease
+ * @param leaseOwner when set, the move is refused unless this executor holds a live lease on the
+ *     action (one that has not run out); the moves only an executor makes ({@link
+ *     ActionStatus#needsLease}) need one
+ * @param lease for an executor entering applying or rolling-back: its lease then lasts this long from
+ *     the move, so that the work it is about to do starts under a whole lease, not the rest of its
+ *     claim's
  */
 public record Transition(
         UUID actionId,
@@ -25,7 +31,8 @@ public record Transition(
         String actor,
         String reason,
         Map<String, Object> details,
-        @Nullable String leaseOwner) {
+        @Nullable String leaseOwner,
+        @Nullable Duration lease) {
 
     public Transition {
         Objects.requireNonNull(actionId, "actionId");
@@ -34,6 +41,27 @@ public record Transition(
         Text.requireText("actor", actor);
         Text.requireText("reason", reason);
         details = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(details));
+        if (lease != null && (leaseOwner == null || lease.isNegative() || lease.isZero())) {
+            throw new IllegalArgumentException("a lease to renew needs its owner and a positive length");
+        }
+        if (leaseOwner != null && lease == null && (to == ActionStatus.APPLYING || to == ActionStatus.ROLLING_BACK)) {
+            // The work starts now: under whatever was left of the claim's lease, a runner that claimed a
+            // batch could begin an apply with seconds of it left.
+            throw new IllegalArgumentException("an executor entering " + to.wireName()
+                    + " renews its lease: say for how long (underLease(owner, lease))");
+        }
+    }
+
+    /** A move without a lease to renew: everything but an executor's entry into applying or rolling-back. */
+    public Transition(
+            UUID actionId,
+            ActionStatus from,
+            ActionStatus to,
+            String actor,
+            String reason,
+            Map<String, Object> details,
+            @Nullable String leaseOwner) {
+        this(actionId, from, to, actor, reason, details, leaseOwner, null);
     }
 
     public static Transition of(UUID actionId, ActionStatus from, ActionStatus to, String actor, String reason) {
@@ -43,7 +71,8 @@ public record Transition(
     /**
      * The move a guardrails' decision makes: a planned action to blocked, dry-run, pending approval
      * or approved — the one place where a decision becomes a status. The audit row keeps the reason,
-     * and in its details the rule that blocked, or the approval deadline and what happens at it.
+     * and in its details the rule that blocked, or what happens at the approval deadline (the
+     * deadline itself the ledger sets and records as it moves the action).
      *
      * @param actionId the planned action
      * @param actor who applied the guardrails (the Stanch component)
@@ -54,9 +83,6 @@ public record Transition(
         ActionStatus to = switch (admit) {
             case Admit.Approved approved -> ActionStatus.APPROVED;
             case Admit.PendingApproval pending -> {
-                if (pending.deadline() != null) {
-                    details.put("approvalDeadline", pending.deadline().toString());
-                }
                 details.put("onApprovalTimeout", pending.onTimeout().wireName());
                 yield ActionStatus.PENDING_APPROVAL;
             }
@@ -66,15 +92,23 @@ public record Transition(
                 yield ActionStatus.BLOCKED;
             }
         };
-        return new Transition(actionId, ActionStatus.PLANNED, to, actor, admit.reason(), details, null);
+        return new Transition(actionId, ActionStatus.PLANNED, to, actor, admit.reason(), details, null, null);
     }
 
     public Transition withDetails(Map<String, Object> details) {
-        return new Transition(actionId, from, to, actor, reason, details, leaseOwner);
+        return new Transition(actionId, from, to, actor, reason, details, leaseOwner, lease);
     }
 
     /** The same move, made by an executor under its lease. */
     public Transition underLease(String owner) {
-        return new Transition(actionId, from, to, actor, reason, details, Text.requireText("owner", owner));
+        return new Transition(actionId, from, to, actor, reason, details, Text.requireText("owner", owner), null);
+    }
+
+    /**
+     * The same move, made by an executor under its lease, which the move renews to {@code lease} from
+     * now: how an executor enters applying or rolling-back.
+     */
+    public Transition underLease(String owner, Duration lease) {
+        return new Transition(actionId, from, to, actor, reason, details, Text.requireText("owner", owner), lease);
     }
 }

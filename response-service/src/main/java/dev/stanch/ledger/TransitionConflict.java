@@ -19,6 +19,12 @@ public final class TransitionConflict extends RuntimeException {
         SELF_APPROVAL,
         /** The planner refused, so there is nothing to approve, apply or dry-run: it can only be blocked. */
         NO_PLAN,
+        /**
+         * The action needs a person's approval: planned straight to approved when the stage requires
+         * approval or it is a dry run, or approved by a Stanch component when that is not the approval
+         * timeout's "approve" (the stage says reject, or the deadline has not passed).
+         */
+        APPROVAL_REQUIRED,
         /** The caller acts under a lease it no longer holds: another executor may have taken over. */
         LEASE_NOT_HELD
     }

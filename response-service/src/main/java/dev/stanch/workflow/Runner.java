@@ -1,6 +1,7 @@
 package dev.stanch.workflow;
 
 import dev.stanch.action.ActionPlan;
+import dev.stanch.guardrail.Pause;
 import dev.stanch.kubernetes.ActionExecutor;
 import dev.stanch.kubernetes.KubernetesFailure;
 import dev.stanch.ledger.Action;
@@ -16,9 +17,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The back of the workflow: does the work that is due, on any number of instances sharing the
@@ -40,10 +43,26 @@ import java.util.UUID;
  *       is never applied twice in effect, however often it is taken up.
  * </ul>
  *
+ * <p><b>Pause.</b> While the ledger's pause switch is on ({@link
+ * dev.stanch.guardrail.Activity#pause()}), nothing starts applying — approved actions wait, reported as
+ * {@link Work.Deferred} — but approval timeouts, expiry and people's rollbacks go on ({@link
+ * #runDue}).
+ *
+ * <p><b>Leases.</b> A claim leases the whole batch at once; before each action, and again before
+ * each batch of API calls (apply, verify, rollback, leftovers), the runner renews its lease on the
+ * action, and stops there — {@link Work.Lost} — when the ledger says it no longer holds a live one.
+ * Entering applying or rolling-back renews it too. So an apply starts only with a whole lease ahead
+ * of it, and a runner that overran its lease (a long pause, a slow API server) does not go on
+ * calling the API on an action that another runner may have claimed: the ledger refuses its moves
+ * out of applying and rolling-back, and its next renewal tells it to stop. What fencing cannot stop
+ * is a batch already under way when the lease runs out: a lease must be long against one batch.
+ *
  * <p>A {@link KubernetesFailure.Reason#TRANSIENT transient} failure leaves the action where it is,
- * under this runner's lease extended by a backoff — 30 s, 1 min, 2 min, 4 min — after which any
- * runner takes it up again; the {@value #MAX_TRANSIENT_FAILURES}th in a row marks it failed. Any
- * other failure marks it failed at once. Nothing here sleeps: the caller runs {@link #runDue} on a
+ * its lease given back and due again after a backoff — 30 s, 1 min, 2 min, 4 min — for any runner;
+ * the {@value #MAX_TRANSIENT_FAILURES}th in a row marks it failed. Any other failure marks it failed
+ * at once. An action found stalled — taken over from a runner whose lease ran out while it held it,
+ * after a crash, an unexpected error ({@link Work.Crashed}) or an overrun — more than {@value
+ * #MAX_STALLS} times in one phase is failed too, rather than taken up for ever. Nothing here sleeps: the caller runs {@link #runDue} on a
  * schedule.
  *
  * <p>A failed action stays failed until a person rolls it back ({@link Responder#rollback}): it may
@@ -61,6 +80,12 @@ public final class Runner {
     /** Transient failures in a row, in one phase, after which the action is failed. */
     static final int MAX_TRANSIENT_FAILURES = 5;
 
+    /**
+     * How often an action may be found stalled in one phase — taken over from a runner whose lease
+     * ran out while it held it — and still be taken up again: found so once more, it is failed.
+     */
+    static final int MAX_STALLS = 3;
+
     private static final Duration FIRST_BACKOFF = Duration.ofSeconds(30);
 
     private static final Set<ActionStatus> DUE = EnumSet.of(
@@ -70,18 +95,40 @@ public final class Runner {
             ActionStatus.APPLYING,
             ActionStatus.ROLLING_BACK);
 
+    /**
+     * What goes on while Stanch is paused: what only decides (approval timeouts) or restores (expiry
+     * and people's rollbacks). Restoring is always allowed: the pause stops Stanch changing the
+     * cluster further, not undoing what it did.
+     */
+    private static final Set<ActionStatus> DUE_WHILE_PAUSED =
+            EnumSet.of(ActionStatus.PENDING_APPROVAL, ActionStatus.APPLIED, ActionStatus.ROLLING_BACK);
+
     private final Ledger ledger;
-    private final ActionExecutor executor;
+    private final Cluster executor;
     private final Duration lease;
     private final int batch;
+    private final Supplier<Optional<Pause>> pause;
 
     /**
-     * @param lease how long a claim lasts: longer than one action's apply or rollback takes, since a
-     *     runner still at work when it runs out may find another taking over (harmless — steps are
-     *     idempotent — but wasted)
+     * @param lease how long a lease lasts from each renewal: longer than one batch of API calls (an
+     *     apply, a verify, a rollback) takes, since a runner whose lease runs out in the middle of one
+     *     cannot be stopped before it ends
      * @param batch the most actions one {@link #runDue} claims
      */
     public Runner(Ledger ledger, ActionExecutor executor, Duration lease, int batch) {
+        this(ledger, Cluster.of(Objects.requireNonNull(executor, "executor")), lease, batch);
+    }
+
+    /** With a stand-in for the cluster: the seam for tests. The pause switch is the ledger's. */
+    Runner(Ledger ledger, Cluster executor, Duration lease, int batch) {
+        this(ledger, executor, lease, batch, ledger.activity()::pause);
+    }
+
+    /**
+     * With a stand-in for the cluster and for the pause switch, which the ledger's {@link
+     * dev.stanch.guardrail.Activity#pause()} answers otherwise: the seams for tests.
+     */
+    Runner(Ledger ledger, Cluster executor, Duration lease, int batch, Supplier<Optional<Pause>> pause) {
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.executor = Objects.requireNonNull(executor, "executor");
         if (lease.isNegative() || lease.isZero() || batch < 1) {
@@ -89,29 +136,63 @@ public final class Runner {
         }
         this.lease = lease;
         this.batch = batch;
+        this.pause = Objects.requireNonNull(pause, "pause");
     }
 
     /**
      * Claims the actions due now, for {@code owner} (an instance's name, unique among those sharing
      * the ledger), and does their work, oldest first.
      *
+     * <p>While Stanch is paused, nothing starts applying: approved actions stay approved and are
+     * reported as {@link Work.Deferred} with the pause's reason, and actions left applying by a
+     * runner that stopped are left as they are (not taken up, so not counted as stalled again) until
+     * it is resumed. Approval timeouts, expiry and people's rollbacks go on: they decide, or undo.
+     *
      * @return what became of each, in that order; empty when nothing was due
      */
     public List<Work> runDue(String owner) {
+        Optional<Pause> paused = pause.get();
         List<Work> done = new ArrayList<>();
-        for (Action action : ledger.claim(owner, DUE, lease, batch)) {
+        for (Action action : ledger.claim(owner, paused.isPresent() ? DUE_WHILE_PAUSED : DUE, lease, batch)) {
             done.add(run(action, owner));
+        }
+        if (paused.isPresent()) {
+            // Claimed only to be reported, once each among the runners, and given back at once. Those
+            // that an approval by silence just approved are among them.
+            for (Action action : ledger.claim(owner, EnumSet.of(ActionStatus.APPROVED), lease, batch)) {
+                done.add(paused(action, owner, paused.get()));
+            }
         }
         return done;
     }
 
+    /** Left in its status, its lease given back: due again as soon as Stanch is resumed. */
+    private Work paused(Action action, String owner, Pause pause) {
+        ledger.releaseLease(action.id(), owner);
+        return new Work.Deferred(
+                action.id(),
+                action.status(),
+                0,
+                null,
+                "paused by " + pause.by() + " at " + pause.at() + ": " + pause.reason());
+    }
+
     private Work run(Action action, String owner) {
         try {
+            // The claim leased the whole batch at once: the actions before this one may have used up
+            // most of this one's lease, or all of it.
+            fence(action.id(), action.status(), owner, "taking it up");
+            if (action.stalls() > MAX_STALLS) {
+                return gaveUp(action, owner);
+            }
             return switch (action.status()) {
-                case APPROVED -> apply(action, owner);
+                // Paused since the claim: asked again right before the cluster would change.
+                case APPROVED ->
+                    pause.get().map(on -> paused(action, owner, on)).orElseGet(() -> apply(action, owner));
                 // Nothing tells how far a stopped runner got: the steps find out, each changing only
                 // what is not as wanted yet.
-                case APPLYING -> applyAndVerify(action, owner);
+                case APPLYING ->
+                    pause.get().map(on -> paused(action, owner, on)).orElseGet(() -> applyAndVerify(action, owner));
                 case APPLIED -> expire(action, owner);
                 case ROLLING_BACK -> rollBack(action, owner);
                 case PENDING_APPROVAL -> approvalTimedOut(action, owner);
@@ -121,19 +202,29 @@ public final class Runner {
             };
         } catch (TransitionConflict conflict) {
             return new Work.Lost(action.id(), conflict.from(), conflict.getMessage());
+        } catch (Fenced fenced) {
+            return new Work.Lost(action.id(), fenced.status, fenced.getMessage());
         } catch (RuntimeException e) {
             return new Work.Crashed(action.id(), action.status(), e);
         }
     }
 
+    /**
+     * An action that runners kept stopping on — a crash it causes, an apply longer than the lease —
+     * is failed with the reason rather than taken up for ever; a person decides, as for any failure.
+     */
+    private Work gaveUp(Action action, String owner) {
+        ActionStatus phase = action.status();
+        String reason = "found stalled " + action.stalls() + " times while "
+                + (phase == ActionStatus.APPLYING ? "applying" : "rolling back")
+                + " (a runner stopped, crashed or overran its lease in the middle each time): failed instead of"
+                + " taken up again; it may hold some of its changes";
+        move(action.id(), phase, ActionStatus.FAILED, reason, Map.of("stalls", action.stalls()), owner);
+        return new Work.Moved(action.id(), phase, ActionStatus.FAILED, List.of(), reason);
+    }
+
     private Work apply(Action action, String owner) {
-        move(
-                action.id(),
-                ActionStatus.APPROVED,
-                ActionStatus.APPLYING,
-                "applying the plan as approved",
-                Map.of(),
-                owner);
+        enter(action.id(), ActionStatus.APPROVED, ActionStatus.APPLYING, "applying the plan as approved", owner);
         return applyAndVerify(action, owner);
     }
 
@@ -143,7 +234,9 @@ public final class Runner {
         ActionExecutor.Outcome outcome;
         List<String> problems;
         try {
+            fence(id, ActionStatus.APPLYING, owner, "applying its steps");
             outcome = executor.apply(plan);
+            fence(id, ActionStatus.APPLYING, owner, "verifying it");
             problems = executor.verify(plan);
         } catch (KubernetesFailure failure) {
             return failed(action, ActionStatus.APPLYING, "apply", failure, owner);
@@ -165,7 +258,7 @@ public final class Runner {
     private Work expire(Action action, String owner) {
         String reason = "expired at " + action.expiresAt() + " (expireAfter "
                 + Durations.format(Objects.requireNonNull(action.expireAfter())) + "): rolling back";
-        move(action.id(), ActionStatus.APPLIED, ActionStatus.ROLLING_BACK, reason, Map.of(), owner);
+        enter(action.id(), ActionStatus.APPLIED, ActionStatus.ROLLING_BACK, reason, owner);
         return rollBack(action, owner);
     }
 
@@ -176,7 +269,9 @@ public final class Runner {
         ActionExecutor.Outcome outcome;
         List<String> leftovers;
         try {
+            fence(id, ActionStatus.ROLLING_BACK, owner, "running its undo steps");
             outcome = executor.rollback(plan);
+            fence(id, ActionStatus.ROLLING_BACK, owner, "looking for leftovers");
             leftovers = executor.leftovers(plan.actionId());
         } catch (KubernetesFailure failure) {
             return failed(action, ActionStatus.ROLLING_BACK, "rollback", failure, owner);
@@ -232,8 +327,8 @@ public final class Runner {
             int failures = count.getAsInt();
             if (failures < MAX_TRANSIENT_FAILURES) {
                 Duration backoff = backoff(failures);
-                // Kept under this runner's lease for the backoff: then due again, for any runner.
-                if (!ledger.renewLease(id, owner, backoff)) {
+                // Given back, due again after the backoff for any runner: a retry, not a stall.
+                if (!ledger.retryAfter(id, owner, backoff)) {
                     return new Work.Lost(id, phase, "another runner holds action " + id + " now");
                 }
                 return new Work.Deferred(id, phase, failures, backoff, failure.getMessage());
@@ -255,6 +350,34 @@ public final class Runner {
     private void move(
             UUID id, ActionStatus from, ActionStatus to, String reason, Map<String, Object> details, String owner) {
         ledger.transition(new Transition(id, from, to, ACTOR, reason, details, owner));
+    }
+
+    /** Into applying or rolling-back: the move renews the lease for the work that starts now. */
+    private void enter(UUID id, ActionStatus from, ActionStatus to, String reason, String owner) {
+        ledger.transition(Transition.of(id, from, to, ACTOR, reason).underLease(owner, lease));
+    }
+
+    /**
+     * Renews this runner's lease on the action before the next piece of work, or stops the run
+     * there: without a live lease, another runner may be at work on the action, or about to be.
+     */
+    private void fence(UUID id, ActionStatus status, String owner, String before) {
+        if (!ledger.renewLease(id, owner, lease)) {
+            throw new Fenced(
+                    status,
+                    owner + " no longer holds a live lease on action " + id + ", so stopped before " + before
+                            + ": another runner may have taken it over");
+        }
+    }
+
+    /** The run of one action stops: its lease is lost. Never leaves {@link #run}. */
+    private static final class Fenced extends RuntimeException {
+        private final ActionStatus status;
+
+        Fenced(ActionStatus status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
     }
 
     private ActionPlan plan(UUID id) {

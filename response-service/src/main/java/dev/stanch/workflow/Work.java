@@ -4,6 +4,7 @@ import dev.stanch.ledger.ActionStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /** What {@link Runner#runDue} did with one action it claimed. */
 public sealed interface Work {
@@ -27,18 +28,26 @@ public sealed interface Work {
     }
 
     /**
-     * A transient Kubernetes failure: left in {@code status} under this runner's lease until the
-     * backoff has passed, then due again for any runner.
+     * Not done now, left in {@code status} with its lease given back: after a transient Kubernetes
+     * failure, due again for any runner once the backoff has passed; while Stanch is paused, an
+     * approved action (or one left applying) that waits until it is resumed.
      *
-     * @param transientFailures the failures of this phase so far, this one included
+     * @param transientFailures the transient failures of this phase so far, this one included; 0 when
+     *     deferred for a pause
+     * @param retryIn when it is due again; null while paused: when Stanch is resumed
+     * @param reason the failure, or the pause's "paused by who at when: why"
      */
-    record Deferred(UUID actionId, ActionStatus status, int transientFailures, Duration retryIn, String reason)
-            implements Work {}
+    record Deferred(
+            UUID actionId,
+            ActionStatus status,
+            int transientFailures,
+            @Nullable Duration retryIn,
+            String reason) implements Work {}
 
     /**
      * Someone else moved the action first (a person's decision, or a runner that took over after
-     * this one's lease ran out): the ledger refused this runner's transition and nothing was
-     * written.
+     * this one's lease ran out), or this runner's lease ran out: the ledger refused its transition or
+     * the renewal of its lease, and the runner stopped there, before its next API call.
      */
     record Lost(UUID actionId, ActionStatus status, String reason) implements Work {}
 

@@ -299,8 +299,7 @@ class ActionsApiIT extends ApiHarness {
         ledger.transition(Transition.admitted(
                 id,
                 "stanch:guardrails",
-                new Admit.PendingApproval(
-                        Instant.now().plus(Duration.ofMinutes(30)), OnApprovalTimeout.REJECT, "ask")));
+                new Admit.PendingApproval(Duration.ofMinutes(30), OnApprovalTimeout.REJECT, "ask")));
         return id;
     }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.stanch.guardrail.Admit;
 import dev.stanch.guardrail.Rule;
 import dev.stanch.playbook.OnApprovalTimeout;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -32,26 +32,14 @@ class GuardrailTransitionTest {
     }
 
     @Test
-    void pendingApprovalKeepsTheDeadlineAndWhatHappensAtIt() {
+    void pendingApprovalKeepsWhatHappensAtTheDeadlineAndLeavesTheDeadlineToTheLedger() {
         Transition move = Transition.admitted(
                 ID,
                 GUARDRAILS,
-                new Admit.PendingApproval(
-                        Instant.parse("2026-11-22T10:15:00Z"), OnApprovalTimeout.REJECT, "waiting for approval"));
+                new Admit.PendingApproval(Duration.ofMinutes(15), OnApprovalTimeout.REJECT, "waiting for approval"));
 
         assertThat(move.to()).isEqualTo(ActionStatus.PENDING_APPROVAL);
         assertThat(move.reason()).isEqualTo("waiting for approval");
-        assertThat(move.details())
-                .containsExactly(
-                        Map.entry("approvalDeadline", "2026-11-22T10:15:00Z"),
-                        Map.entry("onApprovalTimeout", "reject"));
-    }
-
-    @Test
-    void pendingApprovalWithoutDeadlineKeepsOnlyWhatHappensAtIt() {
-        Transition move = Transition.admitted(
-                ID, GUARDRAILS, new Admit.PendingApproval(null, OnApprovalTimeout.REJECT, "waiting for approval"));
-
         assertThat(move.details()).containsExactly(Map.entry("onApprovalTimeout", "reject"));
     }
 

@@ -13,6 +13,7 @@ import dev.stanch.playbook.ActionKind;
 import dev.stanch.playbook.Approval;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -99,7 +100,7 @@ class LedgerClaimIT {
                 assertThat(action.lease().owner()).isEqualTo(owner);
                 ledger.transition(
                         Transition.of(action.id(), ActionStatus.APPROVED, ActionStatus.APPLYING, owner, "applying")
-                                .underLease(owner));
+                                .underLease(owner, LEASE));
                 taken.add(action.id());
             }
         }
@@ -128,7 +129,7 @@ class LedgerClaimIT {
         assertThat(ledger.renewLease(id, "executor-a", LEASE)).isFalse();
         assertThatThrownBy(() -> ledger.transition(
                         Transition.of(id, ActionStatus.APPROVED, ActionStatus.APPLYING, "executor-a", "applying")
-                                .underLease("executor-a")))
+                                .underLease("executor-a", LEASE)))
                 .asInstanceOf(type(TransitionConflict.class))
                 .satisfies(conflict -> {
                     assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.LEASE_NOT_HELD);
@@ -138,6 +139,102 @@ class LedgerClaimIT {
         assertThat(ledger.renewLease(id, "executor-b", Duration.ofMinutes(5))).isTrue();
         assertThat(ledger.find(id).orElseThrow().action().lease())
                 .isEqualTo(new Action.Lease("executor-b", clock.instant().plus(Duration.ofMinutes(5))));
+    }
+
+    /**
+     * Fencing: an executor whose lease ran out can no longer move the action — even while nobody has
+     * taken it over yet, since anyone may at any moment — nor renew its lease; another executor then
+     * claims it and finishes the work.
+     */
+    @Test
+    void anExecutorWhoseLeaseRanOutCanNoLongerMoveTheActionAndAnotherTakesIt() {
+        UUID id = approvedAction(ledger);
+        ledger.claim("executor-a", APPROVED, LEASE, 1);
+        ledger.transition(Transition.of(id, ActionStatus.APPROVED, ActionStatus.APPLYING, "stanch:executor", "applying")
+                .underLease("executor-a", LEASE));
+        Transition applied = Transition.of(
+                        id, ActionStatus.APPLYING, ActionStatus.APPLIED, "stanch:executor", "applied and verified")
+                .underLease("executor-a");
+
+        clock.advance(LEASE.minusNanos(1000));
+        assertThat(ledger.renewLease(id, "executor-a", LEASE))
+                .as("a microsecond before it runs out")
+                .isTrue();
+        clock.advance(LEASE); // executor-a stalls in the middle of its apply, for a whole lease
+        long auditRows = ledger.find(id).orElseThrow().trail().size();
+
+        assertThatThrownBy(() -> ledger.transition(applied))
+                .asInstanceOf(type(TransitionConflict.class))
+                .satisfies(conflict -> {
+                    assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.LEASE_NOT_HELD);
+                    assertThat(conflict.getMessage())
+                            .isEqualTo("executor-a's lease on action " + id + " ran out at " + clock.instant());
+                });
+        assertThat(ledger.renewLease(id, "executor-a", LEASE))
+                .as("a lease that ran out is not renewed")
+                .isFalse();
+        assertThat(ledger.find(id).orElseThrow().trail()).hasSize((int) auditRows);
+
+        assertThat(ledger.claim("executor-b", Set.of(ActionStatus.APPLYING), LEASE, 10))
+                .extracting(Action::id)
+                .containsExactly(id);
+        Action done = ledger.transition(Transition.of(
+                                id, ActionStatus.APPLYING, ActionStatus.APPLIED, "stanch:executor", "applied again")
+                        .underLease("executor-b"))
+                .action();
+        assertThat(done.status()).isEqualTo(ActionStatus.APPLIED);
+        assertThatThrownBy(() -> ledger.transition(
+                        Transition.of(id, ActionStatus.APPLIED, ActionStatus.ROLLING_BACK, "stanch:executor", "late")
+                                .underLease("executor-a", LEASE)))
+                .asInstanceOf(type(TransitionConflict.class))
+                .extracting(TransitionConflict::reason)
+                .isEqualTo(TransitionConflict.Reason.LEASE_NOT_HELD);
+        assertThat(ledger.verify().intact()).isTrue();
+    }
+
+    /**
+     * Into applying, and out of applying and rolling-back, only an executor moves an action, under its
+     * lease: nobody else.
+     */
+    @Test
+    void anExecutorsMovesNeedTheLease() {
+        UUID id = approvedAction(ledger);
+        assertThatThrownBy(() -> ledger.transition(Transition.of(
+                        id, ActionStatus.APPROVED, ActionStatus.APPLYING, "alice@example.com", "go ahead")))
+                .asInstanceOf(type(TransitionConflict.class))
+                .satisfies(conflict -> {
+                    assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.LEASE_NOT_HELD);
+                    assertThat(conflict.getMessage())
+                            .isEqualTo("approved → applying is an executor's move, made under its lease on action " + id
+                                    + ": alice@example.com named none");
+                });
+        ledger.claim("executor-a", APPROVED, LEASE, 1);
+        ledger.transition(Transition.of(id, ActionStatus.APPROVED, ActionStatus.APPLYING, "stanch:executor", "applying")
+                .underLease("executor-a", LEASE));
+
+        for (ActionStatus to : List.of(ActionStatus.APPLIED, ActionStatus.FAILED)) {
+            assertThatThrownBy(() -> ledger.transition(
+                            Transition.of(id, ActionStatus.APPLYING, to, "alice@example.com", "done, I think")))
+                    .asInstanceOf(type(TransitionConflict.class))
+                    .satisfies(conflict -> {
+                        assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.LEASE_NOT_HELD);
+                        assertThat(conflict.getMessage())
+                                .isEqualTo("applying → " + to.wireName()
+                                        + " is an executor's move, made under its lease on action " + id
+                                        + ": alice@example.com named none");
+                    });
+        }
+        ledger.transition(Transition.of(id, ActionStatus.APPLYING, ActionStatus.FAILED, "stanch:executor", "forbidden")
+                .underLease("executor-a"));
+        ledger.transition(Transition.of(id, ActionStatus.FAILED, ActionStatus.ROLLING_BACK, "alice", "undo it"));
+        clock.advance(Duration.ofHours(1)); // nobody holds a lease on it now, and still
+        assertThatThrownBy(() -> ledger.transition(
+                        Transition.of(id, ActionStatus.ROLLING_BACK, ActionStatus.ROLLED_BACK, "alice", "I undid it")))
+                .asInstanceOf(type(TransitionConflict.class))
+                .extracting(TransitionConflict::reason)
+                .isEqualTo(TransitionConflict.Reason.LEASE_NOT_HELD);
+        assertThat(ledger.action(id).status()).isEqualTo(ActionStatus.ROLLING_BACK);
+        assertThat(ledger.verify().intact()).as("refused moves leave no trace").isTrue();
     }
 
     @Test
@@ -157,12 +254,15 @@ class LedgerClaimIT {
     void theLeaseLastsWhileTheExecutorWorksAndEndsWhenItIsDone() {
         UUID id = approvedAction(ledger);
         ledger.claim("executor-a", APPROVED, LEASE, 10);
+        clock.advance(Duration.ofSeconds(40)); // the actions claimed before it took their time
 
         Action applying = ledger.transition(
                         Transition.of(id, ActionStatus.APPROVED, ActionStatus.APPLYING, "executor-a", "applying")
-                                .underLease("executor-a"))
+                                .underLease("executor-a", LEASE))
                 .action();
-        assertThat(applying.lease()).isEqualTo(new Action.Lease("executor-a", T0.plus(LEASE)));
+        assertThat(applying.lease())
+                .as("renewed for the work that starts now, not what was left of the claim's")
+                .isEqualTo(new Action.Lease("executor-a", T0.plusSeconds(40).plus(LEASE)));
 
         Action applied = ledger.transition(
                         Transition.of(id, ActionStatus.APPLYING, ActionStatus.APPLIED, "executor-a", "in effect")
@@ -212,7 +312,7 @@ class LedgerClaimIT {
         for (Action action : ledger.claim("executor-a", APPROVED, LEASE, 10)) {
             ledger.transition(
                     Transition.of(action.id(), ActionStatus.APPROVED, ActionStatus.APPLYING, "executor-a", "applying")
-                            .underLease("executor-a"));
+                            .underLease("executor-a", LEASE));
         }
         clock.advance(Duration.ofSeconds(30));
         assertThat(ledger.renewLease(working, "executor-a", LEASE)).isTrue();
@@ -245,7 +345,7 @@ class LedgerClaimIT {
                 .as("approved is no phase of work")
                 .isEmpty();
         ledger.transition(Transition.of(id, ActionStatus.APPROVED, ActionStatus.APPLYING, "executor-a", "applying")
-                .underLease("executor-a"));
+                .underLease("executor-a", LEASE));
         assertThat(ledger.countTransientFailure(id, "executor-a")).hasValue(1);
         assertThat(ledger.countTransientFailure(id, "executor-a")).hasValue(2);
         assertThat(ledger.countTransientFailure(id, "executor-b"))
@@ -259,6 +359,67 @@ class LedgerClaimIT {
         assertThat(ledger.countTransientFailure(id, "executor-b"))
                 .as("the rollback counts afresh")
                 .hasValue(1);
+    }
+
+    /**
+     * The claim reads only due rows, each status through its own partial index: on a ledger of some
+     * thousand actions — most finished, many applied without an expiry, pending without a deadline —
+     * PostgreSQL plans no sequential scan of {@code actions}. (A plan, not a timing: what the planner
+     * chooses once the table has statistics.)
+     */
+    @Test
+    void theClaimReadsEachStatusThroughItsPartialIndex() {
+        JdbcClient sql = JdbcClient.create(dataSource);
+        sql.sql("""
+                        insert into actions (id, detection_id, playbook, stage, occurrence, kind, namespace, pod,
+                            params, approval, approval_deadline, on_approval_timeout, expires_at, dry_run, status,
+                            plan, requested_by, created_at, updated_at, lease_owner, lease_until)
+                        select gen_random_uuid(), 'claims', 'outbound-c2', 'isolate', 1, 'quarantine-pod', 'shop',
+                            'web-' || i, '{}', 'auto',
+                            case when s = 'pending-approval' and i % 2 = 0 then :now + i * interval '1 second' end,
+                            'reject',
+                            case when s = 'applied' and i % 2 = 0 then :now + i * interval '1 second' end,
+                            false, s, '{}', 'stanch:playbooks', :now, :now - i * interval '1 second',
+                            case when s in ('applying', 'rolling-back') then 'executor-a' end,
+                            case when s in ('applying', 'rolling-back') then :now + interval '1 minute' end
+                        from generate_series(1, 6000) i,
+                            lateral (select (array['rolled-back', 'blocked', 'expired', 'dry-run', 'rejected',
+                                'rolled-back', 'blocked', 'expired', 'dry-run', 'rejected', 'applied',
+                                'pending-approval', 'approved', 'applying', 'rolling-back', 'failed'])[1 + i % 16]
+                                as s) status""").param("now", Ledger.timestamp(clock.instant())).update();
+        sql.sql("analyze actions").update();
+
+        String plan = String.join(
+                "\n",
+                sql.sql("explain "
+                                + Ledger.claimSql(
+                                        EnumSet.of(
+                                                ActionStatus.APPROVED,
+                                                ActionStatus.PENDING_APPROVAL,
+                                                ActionStatus.APPLIED,
+                                                ActionStatus.APPLYING,
+                                                ActionStatus.ROLLING_BACK),
+                                        false))
+                        .param("now", Ledger.timestamp(clock.instant()))
+                        .param("limit", 10)
+                        .param("owner", "executor-b")
+                        .param("until", Ledger.timestamp(clock.instant().plus(LEASE)))
+                        .query(String.class)
+                        .list());
+
+        assertThat(plan)
+                .as(plan)
+                .doesNotContain("Seq Scan on actions")
+                .contains("actions_approved", "actions_approval_due", "actions_expiry_due", "actions_in_progress");
+        // And it claims what is due, oldest transition first.
+        List<Action> claimed = ledger.claim(
+                "executor-b",
+                Set.of(ActionStatus.APPROVED, ActionStatus.PENDING_APPROVAL, ActionStatus.APPLIED),
+                LEASE,
+                10);
+        assertThat(claimed).hasSize(10);
+        assertThat(claimed).extracting(Action::updatedAt).isSorted();
+        assertThat(claimed).allSatisfy(action -> assertThat(action.status()).isEqualTo(ActionStatus.APPROVED));
     }
 
     @Test
@@ -276,7 +437,8 @@ class LedgerClaimIT {
     }
 
     private static UUID approvedAction(Ledger ledger) {
-        UUID id = ledger.createAction(newAction("claims", request())).id();
+        UUID id = ledger.createAction(newAction("claims", LedgerFixtures.autoRequest()))
+                .id();
         ledger.transition(Transition.of(id, ActionStatus.PLANNED, ActionStatus.APPROVED, "stanch:guardrails", "auto"));
         return id;
     }
@@ -299,7 +461,7 @@ class LedgerClaimIT {
                 List.of(ActionStatus.PLANNED, ActionStatus.APPROVED),
                 List.of(ActionStatus.APPROVED, ActionStatus.APPLYING),
                 List.of(ActionStatus.APPLYING, ActionStatus.APPLIED))) {
-            ledger.transition(Transition.of(id, move.get(0), move.get(1), "stanch:executor", "on"));
+            LedgerFixtures.move(ledger, id, move.get(0), move.get(1), "stanch:executor", "on");
         }
         return id;
     }

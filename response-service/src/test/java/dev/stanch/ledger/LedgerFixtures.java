@@ -1,5 +1,7 @@
 package dev.stanch.ledger;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.stanch.action.ActionPlan;
 import dev.stanch.action.Planning;
 import dev.stanch.action.Refusal;
@@ -86,6 +88,11 @@ final class LedgerFixtures {
                 ActionKind.QUARANTINE_POD, WEB, Approval.REQUIRED, Duration.ofMinutes(15), Duration.ofHours(4), false);
     }
 
+    /** The same, for a stage that runs without approval: the guardrails may approve it straight away. */
+    static ActionRequest autoRequest() {
+        return request(ActionKind.QUARANTINE_POD, WEB, Approval.AUTO, null, Duration.ofHours(4), false);
+    }
+
     /** A small hand-made plan of the request's kind and target. */
     static Planning plan(UUID id, ActionRequest request) {
         return new Planning.Planned(new ActionPlan(
@@ -110,5 +117,46 @@ final class LedgerFixtures {
     static NewAction newAction(String detectionId, ActionRequest request) {
         UUID id = Ledger.newActionId();
         return new NewAction(id, detectionId, request, plan(id, request), REQUESTER);
+    }
+
+    /** The executor instance under whose lease the tests make an executor's moves. */
+    static final String EXECUTOR = "test-executor";
+
+    static final Duration LEASE = Duration.ofMinutes(1);
+
+    /**
+     * Moves an action as the ledger allows it: an executor's move ({@link ActionStatus#needsLease})
+     * under {@link #EXECUTOR}'s lease — claiming the action for it first,
+     * unless it holds a live lease already — any other move without one. {@code actor} is recorded
+     * either way.
+     */
+    static Transitioned move(
+            Ledger ledger,
+            UUID id,
+            ActionStatus from,
+            ActionStatus to,
+            String actor,
+            String reason,
+            Map<String, Object> details) {
+        Transition move = new Transition(id, from, to, actor, reason, details, null);
+        if (from.needsLease(to)) {
+            Action.Lease lease = ledger.action(id).lease();
+            boolean held = lease != null
+                    && lease.owner().equals(EXECUTOR)
+                    && lease.until().isAfter(ledger.now());
+            if (!held) {
+                assertThat(ledger.claim(id, EXECUTOR, LEASE))
+                        .as("claiming %s (%s) for %s", id, from.wireName(), EXECUTOR)
+                        .isPresent();
+            }
+            move = to == ActionStatus.APPLYING || to == ActionStatus.ROLLING_BACK
+                    ? move.underLease(EXECUTOR, LEASE)
+                    : move.underLease(EXECUTOR);
+        }
+        return ledger.transition(move);
+    }
+
+    static Transitioned move(Ledger ledger, UUID id, ActionStatus from, ActionStatus to, String actor, String reason) {
+        return move(ledger, id, from, to, actor, reason, Map.of());
     }
 }

@@ -61,6 +61,7 @@ class LedgerOutboxIT {
                 .extracting(e -> e.to().wireName())
                 .containsExactly("planned", "pending-approval", "approved");
         assertThat(count("audit_log")).isEqualTo(count("outbox"));
+        assertThat(ledger.verify().breaks()).isEmpty();
     }
 
     @Test
@@ -109,7 +110,8 @@ class LedgerOutboxIT {
 
     @Test
     void publishedMessagesAreNotHandedOutAgain() {
-        UUID id = ledger.createAction(newAction("outbox", request())).id();
+        UUID id = ledger.createAction(newAction("outbox", LedgerFixtures.autoRequest()))
+                .id();
         move(id, ActionStatus.PLANNED, ActionStatus.APPROVED);
         List<OutboxMessage> pending = ledger.unpublished(1000);
         assertThat(pending).extracting(OutboxMessage::id).isSorted();

@@ -85,6 +85,16 @@ public final class LedgerPostgres implements AutoCloseable {
         return server.getJdbcUrl("postgres", name);
     }
 
+    /** Where a database of {@link #newDatabase()} is, for what connects by URL (the CLI). */
+    public static String jdbcUrl(DataSource database) {
+        return ((HikariDataSource) database).getJdbcUrl();
+    }
+
+    /** Where a database of this server is by its name: {@code postgres} has no ledger in it. */
+    public String jdbcUrl(String database) {
+        return server.getJdbcUrl("postgres", database);
+    }
+
     @Override
     public void close() throws IOException {
         pools.forEach(HikariDataSource::close);

@@ -61,12 +61,14 @@ class LedgerQueriesIT {
                 new NewAction(id, "queries", request, LedgerFixtures.plan(id, request), "stanch:playbooks"));
         List<ActionStatus> path = switch (status) {
             case PLANNED -> List.of();
-            case BLOCKED, DRY_RUN, PENDING_APPROVAL, APPROVED -> List.of(status);
-            case REJECTED -> List.of(ActionStatus.PENDING_APPROVAL, status);
-            case APPLIED -> List.of(ActionStatus.APPROVED, ActionStatus.APPLYING, status);
-            case FAILED -> List.of(ActionStatus.APPROVED, ActionStatus.APPLYING, status);
+            // The stages need approval: approved only through pending-approval and a person's decision.
+            case BLOCKED, DRY_RUN, PENDING_APPROVAL -> List.of(status);
+            case APPROVED, REJECTED -> List.of(ActionStatus.PENDING_APPROVAL, status);
+            case APPLIED, FAILED ->
+                List.of(ActionStatus.PENDING_APPROVAL, ActionStatus.APPROVED, ActionStatus.APPLYING, status);
             case ROLLED_BACK ->
                 List.of(
+                        ActionStatus.PENDING_APPROVAL,
                         ActionStatus.APPROVED,
                         ActionStatus.APPLYING,
                         ActionStatus.APPLIED,
@@ -76,7 +78,7 @@ class LedgerQueriesIT {
         };
         ActionStatus from = ActionStatus.PLANNED;
         for (ActionStatus to : path) {
-            ledger.transition(Transition.of(id, from, to, "alice@example.com", "to " + to.wireName()));
+            LedgerFixtures.move(ledger, id, from, to, "alice@example.com", "to " + to.wireName());
             from = to;
         }
         ACTIONS.put(name, id);

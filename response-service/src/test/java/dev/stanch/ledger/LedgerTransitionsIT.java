@@ -26,6 +26,8 @@ import dev.stanch.guardrail.Guardrails;
 import dev.stanch.guardrail.Pause;
 import dev.stanch.playbook.ActionKind;
 import dev.stanch.playbook.ActionRequest;
+import dev.stanch.playbook.Approval;
+import dev.stanch.playbook.OnApprovalTimeout;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -43,6 +45,7 @@ import java.util.Queue;
 import java.util.UUID;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -107,7 +110,13 @@ class LedgerTransitionsIT {
             assertThat(entry.details())
                     .containsEntry("detectionId", DETECTION)
                     .containsEntry("target", "shop/web-7d9f-aaaaa")
-                    .containsKey("planSha256");
+                    .containsEntry("approval", "required")
+                    .containsEntry("approvalTimeout", "PT15M")
+                    .containsEntry("onApprovalTimeout", "reject")
+                    .containsEntry("expireAfter", "PT4H")
+                    .containsEntry("dryRun", false)
+                    .containsEntry("requestedBy", REQUESTER)
+                    .containsKeys("paramsSha256", "planSha256");
         });
         assertThat(outboxSeqs(id)).containsExactly(detail.trail().getFirst().seq());
     }
@@ -205,18 +214,28 @@ class LedgerTransitionsIT {
         for (ActionStatus from : ActionStatus.values()) {
             for (ActionStatus to : from.next()) {
                 tests.add(DynamicTest.dynamicTest(from.wireName() + " → " + to.wireName(), () -> {
-                    UUID id = actionIn(from);
+                    UUID id = actionIn(from, to);
                     long auditBefore = count("audit_log");
                     long outboxBefore = count("outbox");
 
-                    Transitioned moved = ledger.transition(
-                            id, from, to, ALICE, "move to " + to.wireName(), Map.of("ticket", "INC-1"));
+                    Transitioned moved = LedgerFixtures.move(
+                            ledger, id, from, to, ALICE, "move to " + to.wireName(), Map.of("ticket", "INC-1"));
 
                     assertThat(moved.action().status()).isEqualTo(to);
                     assertThat(moved.entry().from()).isEqualTo(from);
                     assertThat(moved.entry().to()).isEqualTo(to);
                     assertThat(moved.entry().actor()).isEqualTo(ALICE);
-                    assertThat(moved.entry().details()).isEqualTo(Map.of("ticket", "INC-1"));
+                    // The ledger adds the times a move sets, so that the chain covers them.
+                    Map<String, Object> details = new LinkedHashMap<>(Map.of("ticket", "INC-1"));
+                    if (to == ActionStatus.PENDING_APPROVAL) {
+                        details.put(
+                                "approvalDeadline",
+                                moved.action().approvalDeadline().toString());
+                    }
+                    if (to == ActionStatus.APPLIED) {
+                        details.put("expiresAt", moved.action().expiresAt().toString());
+                    }
+                    assertThat(moved.entry().details()).isEqualTo(details);
                     ActionDetail stored = ledger.find(id).orElseThrow();
                     assertThat(stored.action()).isEqualTo(moved.action());
                     assertThat(stored.trail().getLast()).isEqualTo(moved.entry());
@@ -269,7 +288,7 @@ class LedgerTransitionsIT {
     }
 
     @Test
-    void aGuardrailDecisionIsRecordedWithItsReasonAndTheSameDeadline() {
+    void aGuardrailDecisionIsRecordedWithItsReasonAndTheDeadlineTheLedgerSets() {
         Gate gate = new Gate(Guardrails.defaults());
         Activity quiet = new Activity() {
             @Override
@@ -312,8 +331,8 @@ class LedgerTransitionsIT {
                 .isEqualTo(clock.instant().plus(Duration.ofMinutes(15)));
         assertThat(waiting.entry().reason())
                 .isEqualTo("waiting for approval, as stage stage-quarantine-pod of playbook outbound-c2 requires,"
-                        + " until " + waiting.action().approvalDeadline() + " (approvalTimeout 15m); then rejected"
-                        + " (onApprovalTimeout: reject)");
+                        + " for 15m (approvalTimeout); then rejected (onApprovalTimeout: reject)");
+        // One deadline, set once: the one the runner acts on is the one the audit row keeps.
         assertThat(waiting.entry().details())
                 .isEqualTo(Map.of(
                         "approvalDeadline",
@@ -374,16 +393,18 @@ class LedgerTransitionsIT {
         UUID id = actionIn(ActionStatus.PENDING_APPROVAL);
         move(id, ActionStatus.PENDING_APPROVAL, ActionStatus.REJECTED, ALICE, "not C2: the CDN");
 
-        // Bob read it while pending and approves: the rejection came first, and rejected is final.
+        // Bob read it while pending and approves: the rejection came first — he decided on a state that
+        // is gone, which is what he is told first — and rejected is final.
         assertThatThrownBy(() -> ledger.transition(Transition.of(
                         id, ActionStatus.PENDING_APPROVAL, ActionStatus.APPROVED, "bob@example.com", "ok")))
                 .asInstanceOf(type(TransitionConflict.class))
                 .satisfies(conflict -> {
-                    assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.ILLEGAL);
+                    assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.STATUS_CHANGED);
                     assertThat(conflict.from()).isEqualTo(ActionStatus.REJECTED);
                     assertThat(conflict.getMessage())
-                            .isEqualTo(
-                                    "approving a rejected action is not allowed (rejected → approved): rejected is final");
+                            .isEqualTo("action " + id + " is rejected, not pending-approval as read: it moved on in"
+                                    + " the meantime; approving a rejected action is not allowed (rejected →"
+                                    + " approved): rejected is final");
                 });
 
         // A legal move from the status it is in, but the caller read another: it moved on meanwhile.
@@ -397,6 +418,107 @@ class LedgerTransitionsIT {
                             .isEqualTo(
                                     "action " + other + " is applied, not failed as read: it moved on in the meantime");
                 });
+    }
+
+    /** Only a stage that runs by itself goes from planned to approved, whatever the caller decided. */
+    @Test
+    void whatNeedsApprovalOrIsADryRunIsNeverApprovedStraightFromPlanned() {
+        UUID required = ledger.createAction(newAction(DETECTION, request())).id();
+        UUID dryRun = ledger.createAction(newAction(
+                        DETECTION,
+                        request(ActionKind.QUARANTINE_POD, WEB, Approval.AUTO, null, Duration.ofHours(4), true)))
+                .id();
+        long auditBefore = count("audit_log");
+
+        assertThatThrownBy(() -> move(required, ActionStatus.PLANNED, ActionStatus.APPROVED, "stanch:guardrails", "ok"))
+                .asInstanceOf(type(TransitionConflict.class))
+                .satisfies(conflict -> {
+                    assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.APPROVAL_REQUIRED);
+                    assertThat(conflict.getMessage())
+                            .isEqualTo("action " + required + " needs a person's approval (stage stage-quarantine-pod"
+                                    + " of playbook outbound-c2 says approval: required): it goes to"
+                                    + " pending-approval, not straight to approved");
+                });
+        assertThatThrownBy(() -> move(dryRun, ActionStatus.PLANNED, ActionStatus.APPROVED, "stanch:guardrails", "ok"))
+                .asInstanceOf(type(TransitionConflict.class))
+                .satisfies(conflict -> {
+                    assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.APPROVAL_REQUIRED);
+                    assertThat(conflict.getMessage())
+                            .isEqualTo("action " + dryRun + " is a dry run of playbook outbound-c2: it is recorded,"
+                                    + " never approved");
+                });
+        assertThat(count("audit_log")).isEqualTo(auditBefore);
+
+        assertThat(move(dryRun, ActionStatus.PLANNED, ActionStatus.DRY_RUN, "stanch:guardrails", "dry run")
+                        .status())
+                .isEqualTo(ActionStatus.DRY_RUN);
+        assertThat(move(required, ActionStatus.PLANNED, ActionStatus.PENDING_APPROVAL, "stanch:guardrails", "wait")
+                        .status())
+                .isEqualTo(ActionStatus.PENDING_APPROVAL);
+    }
+
+    /**
+     * Stanch's own components approve a pending action only as the approval timeout's "approve": the
+     * stage says so and its deadline has passed. A person approves whenever they decide.
+     */
+    @Test
+    void stanchApprovesByItselfOnlyWhenTheStageSaysSoAndTheDeadlinePassed() {
+        UUID rejectsAtTimeout = pending(Duration.ofMinutes(15), OnApprovalTimeout.REJECT);
+        UUID approvesAtTimeout = pending(Duration.ofMinutes(15), OnApprovalTimeout.APPROVE);
+        UUID waitsForAPerson = pending(null, OnApprovalTimeout.APPROVE);
+        UUID approvedByAPerson = pending(Duration.ofMinutes(15), OnApprovalTimeout.REJECT);
+        Instant deadline = ledger.action(approvesAtTimeout).approvalDeadline();
+        String timeout = "stanch:approval-timeout";
+
+        clock.advance(Duration.ofMinutes(15).minusNanos(1000));
+        assertThat(approvalRefused(approvesAtTimeout, timeout))
+                .isEqualTo(timeout + " is not a person and cannot approve action " + approvesAtTimeout
+                        + ": it is approved by silence only once its approval deadline, " + deadline
+                        + ", has passed");
+        assertThat(move(approvedByAPerson, ActionStatus.PENDING_APPROVAL, ActionStatus.APPROVED, ALICE, "confirmed")
+                        .decidedBy())
+                .isEqualTo(ALICE);
+
+        clock.advance(Duration.ofNanos(1000));
+        assertThat(move(approvesAtTimeout, ActionStatus.PENDING_APPROVAL, ActionStatus.APPROVED, timeout, "silence")
+                        .decidedBy())
+                .isEqualTo(timeout);
+        assertThat(approvalRefused(rejectsAtTimeout, timeout))
+                .isEqualTo(timeout + " is not a person and cannot approve action " + rejectsAtTimeout
+                        + ": its stage says onApprovalTimeout: reject, so only a person approves it");
+        assertThat(approvalRefused(waitsForAPerson, "stanch:guardrails"))
+                .isEqualTo("stanch:guardrails is not a person and cannot approve action " + waitsForAPerson
+                        + ": it has no approval deadline, so only a person approves it");
+    }
+
+    private static UUID pending(@Nullable Duration approvalTimeout, OnApprovalTimeout onTimeout) {
+        ActionRequest request = new ActionRequest(
+                LedgerFixtures.PLAYBOOK,
+                "isolate",
+                1,
+                ActionKind.QUARANTINE_POD,
+                WEB,
+                Map.of(),
+                Approval.REQUIRED,
+                approvalTimeout,
+                onTimeout,
+                null,
+                false);
+        UUID id = ledger.createAction(newAction(DETECTION, request)).id();
+        move(id, ActionStatus.PLANNED, ActionStatus.PENDING_APPROVAL, "stanch:guardrails", "approval required");
+        return id;
+    }
+
+    /** Why the ledger refused {@code actor}'s approval of a pending action (APPROVAL_REQUIRED). */
+    private static String approvalRefused(UUID id, String actor) {
+        try {
+            ledger.transition(Transition.of(id, ActionStatus.PENDING_APPROVAL, ActionStatus.APPROVED, actor, "ok"));
+        } catch (TransitionConflict conflict) {
+            assertThat(conflict.reason()).isEqualTo(TransitionConflict.Reason.APPROVAL_REQUIRED);
+            assertThat(ledger.action(id).status()).isEqualTo(ActionStatus.PENDING_APPROVAL);
+            return conflict.getMessage();
+        }
+        throw new AssertionError("approving " + id + " as " + actor + " was not refused");
     }
 
     @Test
@@ -446,8 +568,20 @@ class LedgerTransitionsIT {
 
     /** A new action driven along the shortest legal path from planned to {@code status}. */
     static UUID actionIn(ActionStatus status) {
-        UUID id = ledger.createAction(newAction(DETECTION, request())).id();
+        return actionIn(status, status);
+    }
+
+    /**
+     * A new action driven along the shortest legal path from planned to {@code status}, whence it is
+     * to move to {@code next}: of a stage that needs approval when the path or that move waits for
+     * one, and of one that runs by itself otherwise — the ledger lets nothing else go from planned to
+     * approved.
+     */
+    static UUID actionIn(ActionStatus status, ActionStatus next) {
         List<ActionStatus> path = pathTo(status);
+        boolean waits = path.contains(ActionStatus.PENDING_APPROVAL) || next == ActionStatus.PENDING_APPROVAL;
+        UUID id = ledger.createAction(newAction(DETECTION, waits ? request() : LedgerFixtures.autoRequest()))
+                .id();
         for (int i = 1; i < path.size(); i++) {
             move(id, path.get(i - 1), path.get(i), "carol@example.com", "on the way to " + status.wireName());
         }
@@ -475,7 +609,7 @@ class LedgerTransitionsIT {
     }
 
     private static Action move(UUID id, ActionStatus from, ActionStatus to, String actor, String reason) {
-        return ledger.transition(Transition.of(id, from, to, actor, reason)).action();
+        return LedgerFixtures.move(ledger, id, from, to, actor, reason).action();
     }
 
     private static long count(String table) {

@@ -1,0 +1,46 @@
+package dev.stanch.workflow;
+
+import dev.stanch.action.ActionPlan;
+import dev.stanch.kubernetes.ActionExecutor;
+import java.util.List;
+
+/**
+ * What the {@link Runner} asks of the cluster: the executor's four calls, each one batch of API calls
+ * that the runner fences on its lease. An interface so that tests can stand in for the cluster
+ * where they need to act between two calls (a lease running out in the middle of an apply); the
+ * service always passes the {@link ActionExecutor}.
+ */
+interface Cluster {
+
+    ActionExecutor.Outcome apply(ActionPlan plan);
+
+    List<String> verify(ActionPlan plan);
+
+    ActionExecutor.Outcome rollback(ActionPlan plan);
+
+    List<String> leftovers(String actionId);
+
+    static Cluster of(ActionExecutor executor) {
+        return new Cluster() {
+            @Override
+            public ActionExecutor.Outcome apply(ActionPlan plan) {
+                return executor.apply(plan);
+            }
+
+            @Override
+            public List<String> verify(ActionPlan plan) {
+                return executor.verify(plan);
+            }
+
+            @Override
+            public ActionExecutor.Outcome rollback(ActionPlan plan) {
+                return executor.rollback(plan);
+            }
+
+            @Override
+            public List<String> leftovers(String actionId) {
+                return executor.leftovers(actionId);
+            }
+        };
+    }
+}
