@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -178,10 +177,12 @@ class ActionsApiIT extends ApiHarness {
 
         Response again = post("bob", "/api/v1/actions/" + id + "/approve", reason("me too"));
         assertThat(again.status()).isEqualTo(409);
-        assertThat(again.json().path("reason").asString()).isEqualTo("illegal");
-        assertThat(again.json().path("status").asString()).isEqualTo("approved");
+        // Bob saw it pending: it moved on since, which the ledger says first.
+        assertThat(again.json().path("reason").asString()).isEqualTo("status-changed");
+        assertThat(again.json().path("actionStatus").asString()).isEqualTo("approved");
         assertThat(again.json().path("detail").asString())
-                .isEqualTo("approving an approved action is not allowed (approved → approved): it is approved already");
+                .endsWith("it moved on in the meantime; "
+                        + "approving an approved action is not allowed (approved → approved): it is approved already");
     }
 
     @Test
@@ -228,14 +229,13 @@ class ActionsApiIT extends ApiHarness {
                 .isEqualTo(200);
         // What the runner would do: apply it.
         UUID action = UUID.fromString(id);
-        ledger.transition(
-                action, ActionStatus.APPROVED, ActionStatus.APPLYING, "stanch:executor", "applying", Map.of());
-        ledger.transition(action, ActionStatus.APPLYING, ActionStatus.APPLIED, "stanch:executor", "applied", Map.of());
+        applyAsTheRunnerWould(ledger, action);
 
         Response approve = post("bob", "/api/v1/actions/" + id + "/approve", reason("again"));
         assertThat(approve.status()).isEqualTo(409);
+        assertThat(approve.json().path("reason").asString()).isEqualTo("status-changed");
         assertThat(approve.json().path("detail").asString())
-                .isEqualTo("approving an applied action is not allowed (applied → approved): from applied an action"
+                .endsWith("approving an applied action is not allowed (applied → approved): from applied an action"
                         + " can only go to rolling-back");
 
         Response rolledBack = post("bob", "/api/v1/actions/" + id + "/rollback", reason("false positive"));

@@ -2,7 +2,6 @@ package dev.stanch.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.stanch.ledger.ActionStatus;
 import dev.stanch.ledger.Ledger;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -102,15 +101,7 @@ class ApiExamplesIT extends ApiHarness {
                 "application/json");
         // What the runner would do next: apply the approved action.
         UUID action = UUID.fromString(id);
-        ledger.transition(
-                action, ActionStatus.APPROVED, ActionStatus.APPLYING, "stanch:executor", "applying the plan", Map.of());
-        ledger.transition(
-                action,
-                ActionStatus.APPLYING,
-                ActionStatus.APPLIED,
-                "stanch:executor",
-                "applied and verified",
-                Map.of());
+        ApiHarness.applyAsTheRunnerWould(ledger, action);
         capture(
                 "rollback",
                 "bob",

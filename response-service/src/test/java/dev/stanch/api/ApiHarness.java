@@ -1,7 +1,13 @@
 package dev.stanch.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stanch.ledger.Action;
+import dev.stanch.ledger.ActionStatus;
+import dev.stanch.ledger.Ledger;
 import dev.stanch.ledger.LedgerPostgres;
 import dev.stanch.ledger.LedgerPostgresExtension;
+import dev.stanch.ledger.Transition;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -12,9 +18,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -59,6 +68,24 @@ abstract class ApiHarness {
 
     @Autowired
     KubernetesClient kubernetes;
+
+    /**
+     * What the runner does with an approved action, without the cluster: claims it under a lease,
+     * then applying → applied — the ledger lets only a lease holder make those moves.
+     */
+    static void applyAsTheRunnerWould(Ledger ledger, UUID action) {
+        String owner = "api-test-runner";
+        Duration lease = Duration.ofMinutes(5);
+        assertThat(ledger.claim(owner, EnumSet.of(ActionStatus.APPROVED), lease, 1000))
+                .extracting(Action::id)
+                .contains(action);
+        ledger.transition(Transition.of(
+                        action, ActionStatus.APPROVED, ActionStatus.APPLYING, "stanch:executor", "applying the plan")
+                .underLease(owner, lease));
+        ledger.transition(Transition.of(
+                        action, ActionStatus.APPLYING, ActionStatus.APPLIED, "stanch:executor", "applied and verified")
+                .underLease(owner, lease));
+    }
 
     @BeforeAll
     static void database(LedgerPostgres postgres) {
