@@ -35,7 +35,7 @@ public record Detection(
     public Detection {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(source, "source");
-        Objects.requireNonNull(rule, "rule");
+        rule = JsonValues.withoutNul(Objects.requireNonNull(rule, "rule"));
         Objects.requireNonNull(severity, "severity");
         Objects.requireNonNull(time, "time");
         Objects.requireNonNull(target, "target");

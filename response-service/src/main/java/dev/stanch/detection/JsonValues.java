@@ -134,7 +134,7 @@ final class JsonValues {
     static @Nullable Object freeze(@Nullable Object value) {
         return switch (value) {
             case null -> null;
-            case String s -> s;
+            case String s -> withoutNul(s);
             case Boolean b -> b;
             case Long l -> l;
             case Integer i -> i.longValue();
@@ -162,9 +162,19 @@ final class JsonValues {
             if (!(key instanceof String name)) {
                 throw new IllegalArgumentException("JSON object keys are strings, not " + key);
             }
-            copy.put(name, freeze(element));
+            copy.put(withoutNul(name), freeze(element));
         });
         return Collections.unmodifiableMap(copy);
+    }
+
+    /**
+     * The text with each NUL (U+0000) replaced by U+FFFD. PostgreSQL stores no NUL in text or
+     * jsonb: a detection carrying one — a command line is the attacker's to write — would be
+     * refused by the ledger and so escape response. Replaced, it is stored, and the mark shows
+     * where the NUL was.
+     */
+    static String withoutNul(String text) {
+        return text.indexOf('\u0000') < 0 ? text : text.replace('\u0000', '\uFFFD');
     }
 
     private static Double finite(double d) {

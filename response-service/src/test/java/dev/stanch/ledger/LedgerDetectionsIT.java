@@ -6,6 +6,8 @@ import static dev.stanch.ledger.LedgerFixtures.detection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stanch.detection.Detection;
+import dev.stanch.detection.DetectionNormalizer;
+import dev.stanch.detection.Normalization;
 import dev.stanch.detection.Target;
 import dev.stanch.playbook.Decision;
 import dev.stanch.playbook.History;
@@ -92,6 +94,28 @@ class LedgerDetectionsIT {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * PostgreSQL refuses NUL in text and jsonb: a NUL an attacker puts into a command line must not
+     * make the ledger refuse the detection, which would then escape response.
+     */
+    @Test
+    void aDetectionWithNulsInItsTextIsStored() {
+        String event = """
+                {"output":"x","priority":"Notice","rule":"Terminal shell\\u0000 in container","time":"2026-11-22T10:00:00Z",\
+                "output_fields":{"k8s.ns.name":"shop","k8s.pod.name":"web-7d9f-aaaaa","proc.cmdline":"sh -c \\u0000id",\
+                "key\\u0000":"v"}}
+                """;
+        Detection detection = ((Normalization.Normalized) new DetectionNormalizer().normalize(event)).detection();
+
+        assertThat(ledger.storeDetection(detection)).isTrue();
+
+        Detection stored = ledger.detection(detection.id()).orElseThrow();
+        assertThat(stored.rule()).isEqualTo("Terminal shell\uFFFD in container");
+        assertThat(stored.fields())
+                .containsEntry("proc.cmdline", "sh -c \uFFFDid")
+                .containsKey("key\uFFFD");
     }
 
     @Test
