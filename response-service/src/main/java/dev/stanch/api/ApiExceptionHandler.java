@@ -24,6 +24,7 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
@@ -85,9 +86,25 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return reason.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    /** Nothing was stored: the detector should post the event again later. */
+    /**
+     * Nothing was stored. A transient failure (no answer, 429, 5xx) is a 503: post the event again
+     * later. Any other (forbidden, invalid …) would fail again, so it is a 500 without Retry-After —
+     * as the Kafka intake dead-letters it rather than retrying.
+     */
     @ExceptionHandler(KubernetesFailure.class)
     ResponseEntity<ProblemDetail> kubernetes(KubernetesFailure e) {
+        if (e.reason() != KubernetesFailure.Reason.TRANSIENT) {
+            log.error("cannot read the cluster, and retrying will not help: {}", e.getMessage());
+            return apiProblem(new ApiProblem(
+                            HttpStatus.INTERNAL_SERVER_ERROR,
+                            "cluster-refused",
+                            "The cluster refused Stanch",
+                            "the cluster could not be read to plan the action ("
+                                    + e.reason().wireName()
+                                    + "); nothing was stored, and sending it again will fail the same way"
+                                    + " until Stanch's access is fixed")
+                    .with("reason", e.reason().wireName()));
+        }
         log.warn("cannot read the cluster: {}", e.getMessage());
         return apiProblem(new ApiProblem(
                         HttpStatus.SERVICE_UNAVAILABLE,
@@ -103,7 +120,9 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler({
         CannotGetJdbcConnectionException.class,
         DataAccessResourceFailureException.class,
-        TransientDataAccessException.class
+        TransientDataAccessException.class,
+        // No connection for the transaction that every write starts with: not a DataAccessException.
+        CannotCreateTransactionException.class
     })
     ResponseEntity<ProblemDetail> ledgerUnavailable(RuntimeException e) {
         log.warn("the ledger is unavailable: {}", e.toString());

@@ -80,6 +80,11 @@ public class ApiSecurityConfiguration {
                                 .permitAll()
                                 .requestMatchers(HttpMethod.GET, "/actuator/health", "/actuator/health/**")
                                 .permitAll()
+                                // Prometheus scrapes without credentials; the endpoint exists only where
+                                // management.endpoints.web.exposure.include names it (the chart's
+                                // ServiceMonitor), and the chart's NetworkPolicy bounds who reaches it.
+                                .requestMatchers(HttpMethod.GET, "/actuator/prometheus")
+                                .permitAll()
                                 .requestMatchers(HttpMethod.POST, API + "/detections")
                                 .hasRole(ApiRole.DETECTOR.name())
                                 .requestMatchers(

@@ -63,7 +63,8 @@ class Schedules implements SchedulingConfigurer {
                 return;
             }
             done.forEach(Schedules::report);
-            if (done.size() < properties.runner().batch()) {
+            // While paused, approved actions are claimed and handed back each time: no reason to run again.
+            if (done.size() < properties.runner().batch() || done.stream().allMatch(Schedules::heldByPause)) {
                 return;
             }
         }
@@ -79,6 +80,9 @@ class Schedules implements SchedulingConfigurer {
                         moved.to(),
                         moved.reason(),
                         moved.changed().isEmpty() ? "" : "; changed " + moved.changed());
+            case Work.Deferred deferred
+            when heldByPause(deferred) ->
+                log.debug("action {}: {} held: {}", deferred.actionId(), deferred.status(), deferred.reason());
             case Work.Deferred deferred ->
                 log.warn(
                         "action {}: {} deferred {} after {} transient failure(s): {}",
@@ -100,6 +104,11 @@ class Schedules implements SchedulingConfigurer {
                         crashed.status(),
                         crashed.error());
         }
+    }
+
+    /** Deferred by the pause switch (no backoff): expected on every run while paused, not a failure. */
+    private static boolean heldByPause(Work work) {
+        return work instanceof Work.Deferred deferred && deferred.retryIn() == null;
     }
 
     void reloadPlaybooks() {

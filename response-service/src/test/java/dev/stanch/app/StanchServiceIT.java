@@ -68,6 +68,8 @@ import tools.jackson.databind.json.JsonMapper;
             "stanch.runner.interval=100ms",
             "stanch.playbooks.reload-interval=100ms",
             "stanch.guardrails.protected-namespaces=kube-system",
+            // As the chart sets it when its ServiceMonitor is on.
+            "management.endpoints.web.exposure.include=health,info,prometheus",
         })
 class StanchServiceIT {
 
@@ -168,6 +170,15 @@ class StanchServiceIT {
         assertThat(readiness.statusCode()).isEqualTo(200);
         assertThat(readiness.body()).endsWith("\"status\":\"UP\"}").contains("\"db\":{\"status\":\"UP\"}");
         assertThat(ledger.verify().intact()).isTrue();
+    }
+
+    @Test
+    void prometheusScrapesWithoutCredentials() {
+        HttpResponse<String> scrape = send(null, "GET", "/actuator/prometheus", null);
+
+        assertThat(scrape.statusCode()).isEqualTo(200);
+        assertThat(scrape.body()).contains("hikaricp_connections_active{pool=\"ledger\"");
+        assertThat(send(null, "GET", "/actuator/env", null).statusCode()).isIn(401, 404);
     }
 
     @Test
