@@ -110,9 +110,10 @@ class DetectionsApiIT extends ApiHarness {
     }
 
     @Test
-    void aClusterThatCannotBeReadIs503WithRetryAfterAndNothingIsStored() {
+    void aClusterThatRefusesStanchIsA500WithoutRetryAfterAndNothingIsStored() {
         pod("unreadable", "web-1", "10.10.1.11");
-        // Stanch's role lacks a permission there (the client would retry a 5xx by itself).
+        // Stanch's role lacks a permission there: posting again cannot help (a transient failure
+        // would be a 503 with Retry-After, ApiExceptionHandlerTest).
         mockServer
                 .expect()
                 .get()
@@ -126,9 +127,9 @@ class DetectionsApiIT extends ApiHarness {
                 "/api/v1/detections",
                 terminalShell(id, "unreadable", "web-1", Instant.now().toString()));
 
-        assertThat(refused.status()).as(refused.toString()).isEqualTo(503);
-        assertThat(refused.header("Retry-After")).isEqualTo("30");
-        assertThat(refused.json().path("code").asString()).isEqualTo("cluster-unavailable");
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(500);
+        assertThat(refused.header("Retry-After")).isNull();
+        assertThat(refused.json().path("code").asString()).isEqualTo("cluster-refused");
         assertThat(refused.json().path("reason").asString()).isEqualTo("forbidden");
         assertThat(ledger.detection(id))
                 .as("nothing stored: a redelivery plans again")
