@@ -162,7 +162,12 @@ final class JsonValues {
             if (!(key instanceof String name)) {
                 throw new IllegalArgumentException("JSON object keys are strings, not " + key);
             }
-            copy.put(withoutNul(name), freeze(element));
+            // Two keys that differ only by a NUL and a U+FFFD must not become one, the later hiding the earlier.
+            String unique = withoutNul(name);
+            while (copy.containsKey(unique)) {
+                unique += "\uFFFD";
+            }
+            copy.put(unique, freeze(element));
         });
         return Collections.unmodifiableMap(copy);
     }

@@ -105,7 +105,7 @@ class LedgerDetectionsIT {
         String event = """
                 {"output":"x","priority":"Notice","rule":"Terminal shell\\u0000 in container","time":"2026-11-22T10:00:00Z",\
                 "output_fields":{"k8s.ns.name":"shop","k8s.pod.name":"web-7d9f-aaaaa","proc.cmdline":"sh -c \\u0000id",\
-                "key\\u0000":"v"}}
+                "key\\u0000":"v","key\\uFFFD":"w"}}
                 """;
         Detection detection = ((Normalization.Normalized) new DetectionNormalizer().normalize(event)).detection();
 
@@ -115,7 +115,8 @@ class LedgerDetectionsIT {
         assertThat(stored.rule()).isEqualTo("Terminal shell\uFFFD in container");
         assertThat(stored.fields())
                 .containsEntry("proc.cmdline", "sh -c \uFFFDid")
-                .containsKey("key\uFFFD");
+                .containsEntry("key\uFFFD", "v")
+                .containsEntry("key\uFFFD\uFFFD", "w");
     }
 
     @Test
