@@ -631,12 +631,23 @@ public final class Ledger {
      * @throws IllegalStateException when the stored plan cannot be read (its message names the field)
      */
     public Optional<ActionPlan> plan(UUID id) {
-        Optional<String> stored = jdbc.sql("select plan::text as plan from actions where id = :id")
+        record Stored(@Nullable String plan, @Nullable String recorded) {}
+        Stored stored = jdbc.sql("""
+                        select a.plan::text as plan,
+                               (select l.details ->> 'planSha256' from audit_log l
+                                where l.action_id = a.id and l.from_status is null) as recorded
+                        from actions a where a.id = :id""")
                 .param("id", id)
-                .query((rs, n) -> Optional.ofNullable(rs.getString("plan")))
+                .query((rs, n) -> new Stored(rs.getString("plan"), rs.getString("recorded")))
                 .optional()
                 .orElseThrow(() -> new ActionNotFound(id));
-        return stored.map(plan -> {
+        if (stored.plan() != null && !RecordedAction.digest(stored.plan()).equals(stored.recorded())) {
+            throw new PlanTampered(
+                    id,
+                    "the plan of action " + id + " is not the one recorded when it was created (SHA-256 "
+                            + stored.recorded() + "): it was edited outside Stanch, which acts on no such plan");
+        }
+        return Optional.ofNullable(stored.plan()).map(plan -> {
             try {
                 return PlanDocument.read(LedgerJson.readObject(plan));
             } catch (IllegalArgumentException e) {

@@ -7,6 +7,7 @@ import dev.stanch.kubernetes.KubernetesFailure;
 import dev.stanch.ledger.Action;
 import dev.stanch.ledger.ActionStatus;
 import dev.stanch.ledger.Ledger;
+import dev.stanch.ledger.PlanTampered;
 import dev.stanch.ledger.Transition;
 import dev.stanch.ledger.TransitionConflict;
 import dev.stanch.playbook.Durations;
@@ -230,7 +231,12 @@ public final class Runner {
 
     private Work applyAndVerify(Action action, String owner) {
         UUID id = action.id();
-        ActionPlan plan = plan(id);
+        ActionPlan plan;
+        try {
+            plan = plan(id);
+        } catch (PlanTampered tampered) {
+            return refuseTampered(action, ActionStatus.APPLYING, tampered, owner);
+        }
         ActionExecutor.Outcome outcome;
         List<String> problems;
         try {
@@ -265,7 +271,12 @@ public final class Runner {
     /** Claimed applied (expired), or rolling-back (a person's rollback, or one a stopped runner left). */
     private Work rollBack(Action action, String owner) {
         UUID id = action.id();
-        ActionPlan plan = plan(id);
+        ActionPlan plan;
+        try {
+            plan = plan(id);
+        } catch (PlanTampered tampered) {
+            return refuseTampered(action, ActionStatus.ROLLING_BACK, tampered, owner);
+        }
         ActionExecutor.Outcome outcome;
         List<String> leftovers;
         try {
@@ -378,6 +389,12 @@ public final class Runner {
             super(message, null, false, false);
             this.status = status;
         }
+    }
+
+    /** An edited plan is neither applied nor undone: the action fails, and a person looks at it. */
+    private Work refuseTampered(Action action, ActionStatus phase, PlanTampered tampered, String owner) {
+        move(action.id(), phase, ActionStatus.FAILED, tampered.getMessage(), Map.of("planTampered", true), owner);
+        return new Work.Moved(action.id(), action.status(), ActionStatus.FAILED, List.of(), tampered.getMessage());
     }
 
     private ActionPlan plan(UUID id) {

@@ -152,7 +152,7 @@ class LedgerTransitionsIT {
     }
 
     @Test
-    void aPlanThatCannotBeReadIsAnErrorNamingTheField() {
+    void anEditedPlanIsRefusedAsTamperedBeforeItIsRead() {
         UUID id = Ledger.newActionId();
         ActionRequest request = request();
         ledger.createAction(
@@ -161,10 +161,11 @@ class LedgerTransitionsIT {
                 .param("id", id)
                 .update();
 
+        // Its digest no longer matches the creation row's: refused before a step of it is looked at.
         assertThatThrownBy(() -> ledger.plan(id))
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessageStartingWith("the plan of action " + id + " in the ledger is unreadable: malformed plan"
-                        + " document: steps[0].step: no step type is named 'reboot'");
+                .isInstanceOf(PlanTampered.class)
+                .hasMessageStartingWith("the plan of action " + id + " is not the one recorded when it was created")
+                .hasMessageEndingWith("it was edited outside Stanch, which acts on no such plan");
     }
 
     @Test

@@ -38,9 +38,11 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * The runner on a real PostgreSQL, with a stand-in for the cluster that records the calls made to it
@@ -56,10 +58,12 @@ class RunnerIT {
 
     private final MutableClock clock = new MutableClock(T0);
     private final Ledger ledger;
+    private final DataSource database;
 
     RunnerIT(LedgerPostgres postgres) {
         // A database per test: a runner claims whatever is due in it.
-        this.ledger = new Ledger(postgres.newDatabase(), clock);
+        this.database = postgres.newDatabase();
+        this.ledger = new Ledger(database, clock);
         ledger.storeDetection(new Detection(
                 "runner-detection",
                 Source.FALCO,
@@ -106,6 +110,30 @@ class RunnerIT {
                 .containsExactly(
                         ActionStatus.PLANNED, ActionStatus.APPROVED, ActionStatus.APPLYING, ActionStatus.APPLIED);
         assertThat(ledger.verify().intact()).isTrue();
+    }
+
+    /**
+     * Whoever can write the database could make Stanch act with its ClusterRole by editing a plan:
+     * the runner checks the plan against the digest its creation row recorded, and an edited one is
+     * never carried out — the action fails, and the cluster sees no call.
+     */
+    @Test
+    void aPlanEditedOutsideStanchIsNeverCarriedOut() {
+        UUID id = approved();
+        JdbcClient.create(database)
+                .sql("update actions set plan = jsonb_set(plan, '{summary}', '\"something else\"') where id = :id")
+                .param("id", id)
+                .update();
+        FakeCluster cluster = new FakeCluster();
+
+        List<Work> work = new Runner(ledger, cluster, LEASE, 10).runDue("runner-a");
+
+        assertThat(work).singleElement().isInstanceOfSatisfying(Work.Moved.class, moved -> {
+            assertThat(moved.to()).isEqualTo(ActionStatus.FAILED);
+            assertThat(moved.reason()).contains("edited outside Stanch");
+        });
+        assertThat(cluster.calls).isEmpty();
+        assertThat(ledger.action(id).status()).isEqualTo(ActionStatus.FAILED);
     }
 
     /**
