@@ -13,6 +13,7 @@ import dev.stanch.workflow.Simulator;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -112,9 +113,21 @@ class StanchConfiguration {
         return new DetectionNormalizer(clock);
     }
 
+    /** Stanch's own metrics: registered on the ledger, which tells them of each committed transition. */
     @Bean
-    Intake intake(Ledger ledger, PlaybookCatalog playbooks, Guardrails guardrails, ClusterReader reader, Clock clock) {
-        return new Intake(ledger, playbooks::engine, guardrails, reader, clock);
+    StanchMetrics stanchMetrics(MeterRegistry registry, Ledger ledger, Clock clock) {
+        return new StanchMetrics(registry, ledger, clock);
+    }
+
+    @Bean
+    Intake intake(
+            Ledger ledger,
+            PlaybookCatalog playbooks,
+            Guardrails guardrails,
+            ClusterReader reader,
+            Clock clock,
+            StanchMetrics metrics) {
+        return new Intake(ledger, playbooks::engine, guardrails, reader, clock, metrics);
     }
 
     @Bean

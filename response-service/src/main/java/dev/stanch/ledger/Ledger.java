@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +38,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -45,6 +47,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -117,6 +121,7 @@ public final class Ledger {
     private final TransactionTemplate transaction;
     private final TransactionTemplate snapshot;
     private final Clock clock;
+    private final List<TransitionListener> listeners = new CopyOnWriteArrayList<>();
 
     /**
      * @param dataSource the ledger's database, migrated ({@link #migrate})
@@ -134,6 +139,64 @@ public final class Ledger {
         snapshot.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
         snapshot.setReadOnly(true);
         this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * How many actions are in each status, in one grouped count; a status with none is missing.
+     * Cheap (one scan of the status index, or of the table), but not free: callers asking often
+     * should keep the answer for a while.
+     */
+    public Map<ActionStatus, Long> countByStatus() {
+        Map<ActionStatus, Long> counts = new EnumMap<>(ActionStatus.class);
+        jdbc.sql("select status, count(*) as n from actions group by status").query(rs -> {
+            long n = rs.getLong("n");
+            ActionStatus.fromWireName(rs.getString("status")).ifPresent(status -> counts.put(status, n));
+        });
+        return counts;
+    }
+
+    /**
+     * Adds a listener told of every creation and transition this ledger commits from now on (not of
+     * those other instances commit): see {@link TransitionListener}.
+     */
+    public void addTransitionListener(TransitionListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Tells the listeners of a transition once the transaction it is written in commits — the
+     * caller's, when inside {@link #inTransaction} — and never when it rolls back.
+     */
+    private void afterCommit(Action after, @Nullable ActionStatus from) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        Instant detectedAt = after.status() == ActionStatus.APPLIED
+                ? jdbc.sql("select time from detections where id = :id")
+                        .param("id", after.detectionId())
+                        .query((rs, n) -> instant(rs, "time"))
+                        .optional()
+                        .orElse(null)
+                : null;
+        Runnable tell = () -> {
+            for (TransitionListener listener : listeners) {
+                try {
+                    listener.committed(after, from, detectedAt);
+                } catch (RuntimeException ignored) {
+                    // A listener's failure is its own: the transition is committed and stands.
+                }
+            }
+        };
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    tell.run();
+                }
+            });
+        } else {
+            tell.run();
+        }
     }
 
     /**
@@ -353,6 +416,7 @@ public final class Ledger {
             AuditEntry entry = AuditChain.append(
                     jdbc, action.id(), now, action.requestedBy(), null, ActionStatus.PLANNED, reason, details);
             Outbox.write(jdbc, created, entry);
+            afterCommit(created, null);
             return created;
         });
     }
@@ -445,6 +509,7 @@ public final class Ledger {
                     jdbc, move.actionId(), now, move.actor(), current.status(), to, move.reason(), details);
             Action after = lockAction(move.actionId());
             Outbox.write(jdbc, after, entry);
+            afterCommit(after, current.status());
             return new Transitioned(after, entry);
         });
     }

@@ -17,6 +17,7 @@ import dev.stanch.playbook.ActionRequest;
 import dev.stanch.playbook.Decision;
 import dev.stanch.playbook.PlaybookEngine;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -47,6 +48,7 @@ public final class Intake {
     private final Safety safety;
     private final ClusterReader reader;
     private final Clock clock;
+    private final Observer observer;
 
     /**
      * @param playbooks the engine in force for each detection (e.g. a reloadable {@link
@@ -58,12 +60,39 @@ public final class Intake {
             Guardrails guardrails,
             ClusterReader reader,
             Clock clock) {
+        this(ledger, playbooks, guardrails, reader, clock, Observer.NONE);
+    }
+
+    /** As above, with an observer told how each {@link #accept} ended and how long it took. */
+    public Intake(
+            Ledger ledger,
+            Supplier<PlaybookEngine> playbooks,
+            Guardrails guardrails,
+            ClusterReader reader,
+            Clock clock,
+            Observer observer) {
+        this.observer = Objects.requireNonNull(observer, "observer");
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.playbooks = Objects.requireNonNull(playbooks, "playbooks");
         this.gate = new Gate(guardrails);
         this.safety = guardrails.safety();
         this.reader = Objects.requireNonNull(reader, "reader");
         this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * Told of each {@link #accept} when it returns or throws, with how long it took (a monotonic
+     * clock): the seam for the service's metrics, which the workflow knows nothing of.
+     */
+    public interface Observer {
+
+        Observer NONE = new Observer() {};
+
+        /** It returned {@code result}, committed. */
+        default void accepted(Result result, Duration took) {}
+
+        /** It threw: nothing was stored. */
+        default void failed(RuntimeException error, Duration took) {}
     }
 
     /** What became of one detection. */
@@ -93,6 +122,19 @@ public final class Intake {
      *     nothing is stored, so that the redelivery plans again
      */
     public Result accept(Detection detection) {
+        long start = System.nanoTime();
+        Result result;
+        try {
+            result = decide(detection);
+        } catch (RuntimeException e) {
+            observer.failed(e, Duration.ofNanos(System.nanoTime() - start));
+            throw e;
+        }
+        observer.accepted(result, Duration.ofNanos(System.nanoTime() - start));
+        return result;
+    }
+
+    private Result decide(Detection detection) {
         return ledger.inTransaction(() -> {
             if (!ledger.storeDetection(detection)) {
                 return new Result.Duplicate(detection.id());

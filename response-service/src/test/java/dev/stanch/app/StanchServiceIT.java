@@ -213,6 +213,73 @@ class StanchServiceIT {
     }
 
     /**
+     * Stanch's own series after an action was applied: the transitions it made, its detection's
+     * latency, the intake's timing, and the ledger's counts — tagged by kind, status and outcome only,
+     * never by a pod or namespace. Counts are at least 1, not equal: other tests act too.
+     */
+    @Test
+    void prometheusServesStanchsOwnMetricsAfterAnActionWasApplied() {
+        admin.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName("metrics")
+                        .endMetadata()
+                        .build())
+                .create();
+        ClusterFixtures.runningPod(admin, "metrics", "web-9", "10.0.9.19", Map.of("app", "web"));
+
+        Intake.Result result = intake.accept(c2Detection("metrics", "web-9", "10.0.9.19"));
+        assertThat(result).isInstanceOf(Intake.Result.Acted.class);
+        var action = ((Intake.Result.Acted) result).action();
+        await(
+                "the runner applies " + action.id(),
+                () -> ledger.action(action.id()).status() == ActionStatus.APPLIED);
+        // The gauges count the ledger at most every few seconds: wait for a count that includes it.
+        await("the gauges count an applied action", () -> sample(scrape(), "stanch_actions{status=\"applied\"}") >= 1);
+
+        String scrape = scrape();
+        assertThat(sample(scrape, "stanch_actions_transitions_total{kind=\"block-connection\",to=\"planned\"}"))
+                .isGreaterThanOrEqualTo(1);
+        assertThat(sample(scrape, "stanch_actions_transitions_total{kind=\"block-connection\",to=\"approved\"}"))
+                .isGreaterThanOrEqualTo(1);
+        assertThat(sample(scrape, "stanch_actions_transitions_total{kind=\"block-connection\",to=\"applying\"}"))
+                .isGreaterThanOrEqualTo(1);
+        assertThat(sample(scrape, "stanch_actions_transitions_total{kind=\"block-connection\",to=\"applied\"}"))
+                .isGreaterThanOrEqualTo(1);
+        assertThat(sample(scrape, "stanch_actions_transitions_total{kind=\"revoke-token\",to=\"failed\"}"))
+                .as("every series exists from the start")
+                .isZero();
+        assertThat(sample(scrape, "stanch_detection_to_action_seconds_count{kind=\"block-connection\"}"))
+                .isGreaterThanOrEqualTo(1);
+        assertThat(scrape)
+                .contains("stanch_detection_to_action_seconds_bucket{kind=\"block-connection\",le=\"0.5\"}")
+                .contains("stanch_detection_to_action_seconds_bucket{kind=\"block-connection\",le=\"300.0\"}");
+        assertThat(sample(scrape, "stanch_intake_seconds_count{outcome=\"acted\"}"))
+                .isGreaterThanOrEqualTo(1);
+        assertThat(sample(scrape, "stanch_actions{status=\"rejected\"}")).isGreaterThanOrEqualTo(0);
+        assertThat(sample(scrape, "stanch_approvals_pending")).isGreaterThanOrEqualTo(0);
+        assertThat(scrape.lines().filter(line -> line.startsWith("stanch_")))
+                .isNotEmpty()
+                .noneMatch(line -> line.contains("pod=") || line.contains("namespace=") || line.contains("web-9"));
+    }
+
+    private String scrape() {
+        HttpResponse<String> scrape = send(null, "GET", "/actuator/prometheus", null);
+        assertThat(scrape.statusCode()).isEqualTo(200);
+        return scrape.body();
+    }
+
+    /** The value of one series in a scrape, by its name and labels as Prometheus prints them. */
+    private static double sample(String scrape, String series) {
+        return scrape.lines()
+                .filter(line -> line.startsWith(series + " "))
+                .map(line ->
+                        Double.parseDouble(line.substring(series.length() + 1).trim()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no series " + series + " in the scrape"));
+    }
+
+    /**
      * A detector posts a shell; the action waits for a person; a responder approves it over the API;
      * the scheduled runner applies it; the responder rolls it back; the pod is as before and the
      * audit chain intact — the issue's path, through the service as deployed.
@@ -349,12 +416,16 @@ class StanchServiceIT {
     }
 
     private static Detection c2Detection(String pod, String ip) {
+        return c2Detection("shop", pod, ip);
+    }
+
+    private static Detection c2Detection(String namespace, String pod, String ip) {
         String event = """
                 {"output":"c2","priority":"Warning","rule":"Outbound Connection to C2 Servers",\
-                "time":"%s","source":"syscalls","output_fields":{"k8s.ns.name":"shop","k8s.pod.name":"%s",\
+                "time":"%s","source":"syscalls","output_fields":{"k8s.ns.name":"%s","k8s.pod.name":"%s",\
                 "evt.type":"connect","fd.type":"ipv4","fd.l4proto":"tcp","fd.name":"%s:41234->203.0.113.7:443",\
                 "fd.lip":"%s","fd.lport":41234,"fd.rip":"203.0.113.7","fd.rport":443}}
-                """.formatted(Instant.now(), pod, ip, ip);
+                """.formatted(Instant.now(), namespace, pod, ip, ip);
         Normalization normalization = new DetectionNormalizer().normalize(event);
         assertThat(normalization).isInstanceOf(Normalization.Normalized.class);
         return ((Normalization.Normalized) normalization).detection();
