@@ -46,6 +46,7 @@ public final class Intake {
     private final Gate gate;
     private final Safety safety;
     private final ClusterReader reader;
+    private final ClusterGuard guard;
     private final Clock clock;
 
     /**
@@ -58,11 +59,23 @@ public final class Intake {
             Guardrails guardrails,
             ClusterReader reader,
             Clock clock) {
+        this(ledger, playbooks, guardrails, reader, ClusterGuard.NONE, clock);
+    }
+
+    /** With every read of the cluster made through {@code guard} (the service's circuit breaker). */
+    public Intake(
+            Ledger ledger,
+            Supplier<PlaybookEngine> playbooks,
+            Guardrails guardrails,
+            ClusterReader reader,
+            ClusterGuard guard,
+            Clock clock) {
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.playbooks = Objects.requireNonNull(playbooks, "playbooks");
         this.gate = new Gate(guardrails);
         this.safety = guardrails.safety();
         this.reader = Objects.requireNonNull(reader, "reader");
+        this.guard = Objects.requireNonNull(guard, "guard");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
@@ -111,7 +124,7 @@ public final class Intake {
         Planning planning = ActionType.of(request.kind())
                 .plan(
                         new PlanInput(id.toString(), request, safety),
-                        reader.read(request.target().namespace()));
+                        guard.call(() -> reader.read(request.target().namespace())));
         // Counted in this transaction, before this action exists: see Ledger.activity() on overshoot.
         Admit admit = gate.admit(request, planning, ledger.activity(), clock.instant());
         ledger.createAction(new NewAction(id, detection.id(), request, planning, REQUESTER));
