@@ -147,6 +147,12 @@ class FaultsIT {
             arriving.forEach(event -> stanch.produce(podOf(event), event));
 
             await("the breaker opens", () -> breaker.getState() == CircuitBreaker.State.OPEN);
+            assertThat(meters.find("resilience4j.circuitbreaker.state")
+                            .tags("name", "kubernetes", "state", "open")
+                            .gauge())
+                    .as("the breaker's state is a metric")
+                    .isNotNull()
+                    .satisfies(gauge -> assertThat(gauge.value()).isEqualTo(1.0));
             await("calls fail fast while it is open", () -> breaker.getMetrics().getNumberOfNotPermittedCalls() > 0);
             await(
                     "the intake fails and records are delivered again",
