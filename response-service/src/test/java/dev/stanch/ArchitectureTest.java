@@ -114,6 +114,18 @@ class ArchitectureTest {
     }
 
     @Test
+    void onlyTheWiringKnowsTheCircuitBreaker() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackage(ROOT + ".app..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.github.resilience4j..")
+                .because("the workflow takes a ClusterGuard; Resilience4j is the app's choice of one")
+                .check(classes);
+    }
+
+    @Test
     void featuresDoNotReachBackIntoTheApplicationClass() {
         noClasses()
                 .that()

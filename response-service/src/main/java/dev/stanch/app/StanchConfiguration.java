@@ -13,6 +13,7 @@ import dev.stanch.workflow.Simulator;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import javax.sql.DataSource;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
@@ -108,6 +110,26 @@ class StanchConfiguration {
         return new ActionExecutor(client);
     }
 
+    /**
+     * The circuit breaker every workflow call to the API goes through, from {@code
+     * stanch.kubernetes.circuit-breaker.*}. It lives in Resilience4j's registry when Spring Boot
+     * made one, so that its metrics ({@code resilience4j.circuitbreaker.*}, name {@code kubernetes})
+     * are published with the others.
+     */
+    @Bean
+    KubernetesCircuitBreaker kubernetesCircuitBreaker(
+            ObjectProvider<CircuitBreakerRegistry> registry, StanchProperties properties) {
+        return new KubernetesCircuitBreaker(
+                registry.getIfAvailable(CircuitBreakerRegistry::ofDefaults),
+                properties.kubernetes().circuitBreaker());
+    }
+
+    /** {@code /actuator/health}'s {@code kubernetes} component: see {@link KubernetesHealth}. */
+    @Bean
+    KubernetesHealth kubernetesHealthIndicator(KubernetesCircuitBreaker breaker) {
+        return new KubernetesHealth(breaker.breaker());
+    }
+
     @Bean
     DetectionNormalizer detectionNormalizer(Clock clock) {
         return new DetectionNormalizer(clock);
@@ -125,16 +147,19 @@ class StanchConfiguration {
             PlaybookCatalog playbooks,
             Guardrails guardrails,
             ClusterReader reader,
+            KubernetesCircuitBreaker breaker,
             Clock clock,
             StanchMetrics metrics) {
-        return new Intake(ledger, playbooks::engine, guardrails, reader, clock, metrics);
+        return new Intake(ledger, playbooks::engine, guardrails, reader, breaker, clock, metrics);
     }
 
     @Bean
-    Runner runner(Ledger ledger, ActionExecutor executor, StanchProperties properties) {
+    Runner runner(
+            Ledger ledger, ActionExecutor executor, KubernetesCircuitBreaker breaker, StanchProperties properties) {
         return new Runner(
                 ledger,
                 executor,
+                breaker,
                 properties.runner().lease(),
                 properties.runner().batch());
     }
@@ -150,8 +175,9 @@ class StanchConfiguration {
             PlaybookCatalog playbooks,
             Guardrails guardrails,
             ClusterReader reader,
+            KubernetesCircuitBreaker breaker,
             DetectionNormalizer normalizer,
             Clock clock) {
-        return new Simulator(ledger, playbooks::engine, guardrails, reader, normalizer, clock);
+        return new Simulator(ledger, playbooks::engine, guardrails, reader, breaker, normalizer, clock);
     }
 }

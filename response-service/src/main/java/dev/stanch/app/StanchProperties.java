@@ -30,15 +30,56 @@ public record StanchProperties(
         playbooks = playbooks == null ? new Playbooks(null, null) : playbooks;
         runner = runner == null ? new Runner(null, null, null, null) : runner;
         ledger = ledger == null ? new Ledger(null) : ledger;
-        kubernetes = kubernetes == null ? new Kubernetes(null) : kubernetes;
+        kubernetes = kubernetes == null ? new Kubernetes(null, null) : kubernetes;
     }
 
     /**
      * @param kubeconfig a kubeconfig file to act with (its current context). Default: fabric8's own
      *     search — in a pod, its service account; elsewhere {@code KUBECONFIG}, then {@code
      *     ~/.kube/config}
+     * @param circuitBreaker when to stop calling an API server that keeps failing, and when to try it
+     *     again
      */
-    public record Kubernetes(@Nullable Path kubeconfig) {}
+    public record Kubernetes(@Nullable Path kubeconfig, CircuitBreaker circuitBreaker) {
+
+        public Kubernetes {
+            circuitBreaker = circuitBreaker == null ? new CircuitBreaker(null, null, null) : circuitBreaker;
+        }
+    }
+
+    /**
+     * The circuit breaker around every Kubernetes API call of the workflow. Only transient failures
+     * (no answer, 429, 5xx) count against the API server; a refusal (403, 404, 422 …) is an answer.
+     *
+     * @param failureRateThreshold the percentage (1–100) of transient failures among the last {@code
+     *     slidingWindowSize} calls at which the breaker opens. Default: 50
+     * @param waitDurationInOpenState how long calls fail fast before a few probe calls are let
+     *     through (half-open). Default: 30s
+     * @param slidingWindowSize how many of the last calls are counted; the breaker decides only once
+     *     it has seen that many. Default: 10
+     */
+    public record CircuitBreaker(
+            Float failureRateThreshold, Duration waitDurationInOpenState, Integer slidingWindowSize) {
+
+        public CircuitBreaker {
+            failureRateThreshold = failureRateThreshold == null ? 50f : failureRateThreshold;
+            if (!(failureRateThreshold > 0 && failureRateThreshold <= 100)) {
+                throw new IllegalArgumentException(
+                        "stanch.kubernetes.circuit-breaker.failure-rate-threshold must be in (0, 100], not "
+                                + failureRateThreshold);
+            }
+            waitDurationInOpenState = positive(
+                    "stanch.kubernetes.circuit-breaker.wait-duration-in-open-state",
+                    waitDurationInOpenState,
+                    Duration.ofSeconds(30));
+            slidingWindowSize = slidingWindowSize == null ? 10 : slidingWindowSize;
+            if (slidingWindowSize < 1) {
+                throw new IllegalArgumentException(
+                        "stanch.kubernetes.circuit-breaker.sliding-window-size must be at least 1, not "
+                                + slidingWindowSize);
+            }
+        }
+    }
 
     /**
      * @param dir the directory of playbook files (every {@code .yaml}/{@code .yml} below it); required

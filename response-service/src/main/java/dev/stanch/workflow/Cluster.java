@@ -21,25 +21,30 @@ interface Cluster {
     List<String> leftovers(String actionId);
 
     static Cluster of(ActionExecutor executor) {
+        return of(executor, ClusterGuard.NONE);
+    }
+
+    /** The executor, each of its calls made through {@code guard}. */
+    static Cluster of(ActionExecutor executor, ClusterGuard guard) {
         return new Cluster() {
             @Override
             public ActionExecutor.Outcome apply(ActionPlan plan) {
-                return executor.apply(plan);
+                return guard.call(() -> executor.apply(plan));
             }
 
             @Override
             public List<String> verify(ActionPlan plan) {
-                return executor.verify(plan);
+                return guard.call(() -> executor.verify(plan));
             }
 
             @Override
             public ActionExecutor.Outcome rollback(ActionPlan plan) {
-                return executor.rollback(plan);
+                return guard.call(() -> executor.rollback(plan));
             }
 
             @Override
             public List<String> leftovers(String actionId) {
-                return executor.leftovers(actionId);
+                return guard.call(() -> executor.leftovers(actionId));
             }
         };
     }

@@ -47,6 +47,7 @@ public final class Intake {
     private final Gate gate;
     private final Safety safety;
     private final ClusterReader reader;
+    private final ClusterGuard guard;
     private final Clock clock;
     private final Observer observer;
 
@@ -60,15 +61,19 @@ public final class Intake {
             Guardrails guardrails,
             ClusterReader reader,
             Clock clock) {
-        this(ledger, playbooks, guardrails, reader, clock, Observer.NONE);
+        this(ledger, playbooks, guardrails, reader, ClusterGuard.NONE, clock, Observer.NONE);
     }
 
-    /** As above, with an observer told how each {@link #accept} ended and how long it took. */
+    /**
+     * @param guard every read of the cluster is made through it (the service's circuit breaker)
+     * @param observer told how each {@link #accept} ended and how long it took (the metrics)
+     */
     public Intake(
             Ledger ledger,
             Supplier<PlaybookEngine> playbooks,
             Guardrails guardrails,
             ClusterReader reader,
+            ClusterGuard guard,
             Clock clock,
             Observer observer) {
         this.observer = Objects.requireNonNull(observer, "observer");
@@ -77,6 +82,7 @@ public final class Intake {
         this.gate = new Gate(guardrails);
         this.safety = guardrails.safety();
         this.reader = Objects.requireNonNull(reader, "reader");
+        this.guard = Objects.requireNonNull(guard, "guard");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
@@ -153,7 +159,7 @@ public final class Intake {
         Planning planning = ActionType.of(request.kind())
                 .plan(
                         new PlanInput(id.toString(), request, safety),
-                        reader.read(request.target().namespace()));
+                        guard.call(() -> reader.read(request.target().namespace())));
         // Counted in this transaction, before this action exists: see Ledger.activity() on overshoot.
         Admit admit = gate.admit(request, planning, ledger.activity(), clock.instant());
         ledger.createAction(new NewAction(id, detection.id(), request, planning, REQUESTER));

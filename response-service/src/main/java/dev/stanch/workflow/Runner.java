@@ -117,7 +117,12 @@ public final class Runner {
      * @param batch the most actions one {@link #runDue} claims
      */
     public Runner(Ledger ledger, ActionExecutor executor, Duration lease, int batch) {
-        this(ledger, Cluster.of(Objects.requireNonNull(executor, "executor")), lease, batch);
+        this(ledger, executor, ClusterGuard.NONE, lease, batch);
+    }
+
+    /** With every call of the executor made through {@code guard} (the service's circuit breaker). */
+    public Runner(Ledger ledger, ActionExecutor executor, ClusterGuard guard, Duration lease, int batch) {
+        this(ledger, Cluster.of(Objects.requireNonNull(executor, "executor"), guard), lease, batch);
     }
 
     /** With a stand-in for the cluster: the seam for tests. The pause switch is the ledger's. */

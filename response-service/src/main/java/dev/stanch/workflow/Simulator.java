@@ -52,6 +52,7 @@ public final class Simulator {
     private final Gate gate;
     private final Safety safety;
     private final ClusterReader reader;
+    private final ClusterGuard guard;
     private final DetectionNormalizer normalizer;
     private final Clock clock;
 
@@ -62,11 +63,24 @@ public final class Simulator {
             ClusterReader reader,
             DetectionNormalizer normalizer,
             Clock clock) {
+        this(ledger, playbooks, guardrails, reader, ClusterGuard.NONE, normalizer, clock);
+    }
+
+    /** With every read of the cluster made through {@code guard} (the service's circuit breaker). */
+    public Simulator(
+            Ledger ledger,
+            Supplier<PlaybookEngine> playbooks,
+            Guardrails guardrails,
+            ClusterReader reader,
+            ClusterGuard guard,
+            DetectionNormalizer normalizer,
+            Clock clock) {
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.playbooks = Objects.requireNonNull(playbooks, "playbooks");
         this.gate = new Gate(guardrails);
         this.safety = guardrails.safety();
         this.reader = Objects.requireNonNull(reader, "reader");
+        this.guard = Objects.requireNonNull(guard, "guard");
         this.normalizer = Objects.requireNonNull(normalizer, "normalizer");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
@@ -129,8 +143,8 @@ public final class Simulator {
             ActionRequest request = act.request();
             UUID id = Ledger.newActionId();
             // One snapshot per namespace: nothing changes the cluster while a simulation runs.
-            ClusterSnapshot cluster =
-                    snapshots.computeIfAbsent(request.target().namespace(), namespace -> reader.read(namespace));
+            ClusterSnapshot cluster = snapshots.computeIfAbsent(
+                    request.target().namespace(), namespace -> guard.call(() -> reader.read(namespace)));
             Planning planning =
                     ActionType.of(request.kind()).plan(new PlanInput(id.toString(), request, safety), cluster);
             Admit admit = gate.admit(request, planning, activity, now);
