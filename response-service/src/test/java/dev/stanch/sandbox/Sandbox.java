@@ -70,6 +70,8 @@ public class Sandbox {
         System.setProperty("stanch.kubernetes.kubeconfig", cluster.kubeconfig().toString());
         System.setProperty("stanch.playbooks.dir", repo.resolve("playbooks").toString());
         System.setProperty("spring.kafka.bootstrap-servers", kafka.bootstrapServers());
+        // As the chart's ServiceMonitor does: Stanch's metrics, to look at while trying it.
+        System.setProperty("management.endpoints.web.exposure.include", "health,info,prometheus");
         Map<String, String> passwords = localUsers();
 
         SpringApplication application = new SpringApplication(StanchApplication.class, Sandbox.class);
@@ -154,7 +156,7 @@ public class Sandbox {
                 + " -d '{\"reason\":\"checked the pod\"}'");
         lines.add(responder + base + "/api/v1/actions/ID");
         lines.add(responder + "-X POST " + base + "/api/v1/actions/ID/rollback" + json + " -d '{\"reason\":\"done\"}'");
-        lines.add("API reference: " + base + "/swagger-ui.html");
+        lines.add("API reference: " + base + "/swagger-ui.html; metrics: " + base + "/actuator/prometheus");
         lines.add("Other samples: "
                 + String.join(
                         " ",
