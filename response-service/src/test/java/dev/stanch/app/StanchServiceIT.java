@@ -2,6 +2,7 @@ package dev.stanch.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stanch.Await;
 import dev.stanch.action.StanchLabels;
 import dev.stanch.detection.Detection;
 import dev.stanch.detection.DetectionNormalizer;
@@ -433,17 +434,6 @@ class StanchServiceIT {
 
     /** Waits for something the service does on its own schedule; the patience is no claim about speed. */
     private static void await(String what, BooleanSupplier done) {
-        Instant deadline = Instant.now().plus(PATIENCE);
-        while (!done.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("not done within " + PATIENCE + ": " + what);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for: " + what, e);
-            }
-        }
+        Await.until(PATIENCE, what, done);
     }
 }
