@@ -47,7 +47,7 @@ public final class BlockPolicies {
     private BlockPolicies() {}
 
     /** The name of a block's policy. */
-    static String name(String actionId) {
+    public static String name(String actionId) {
         return "stanch-block-" + actionId;
     }
 

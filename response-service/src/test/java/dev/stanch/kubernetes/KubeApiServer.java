@@ -84,7 +84,7 @@ public final class KubeApiServer implements AutoCloseable {
     }
 
     /** The API server's audit log (JSON lines): every request of Stanch's own account, at Metadata level. */
-    Path auditLog() {
+    public Path auditLog() {
         return auditLog;
     }
 
@@ -228,7 +228,7 @@ public final class KubeApiServer implements AutoCloseable {
      * Waits until the controller-manager has created {@code name} in {@code namespace} (for {@code
      * default}, the sign that it runs and watches that namespace).
      */
-    ServiceAccount awaitServiceAccount(String namespace, String name) {
+    public ServiceAccount awaitServiceAccount(String namespace, String name) {
         if (!controllerManager.isAlive()) {
             throw new IllegalStateException("kube-controller-manager exited with " + controllerManager.exitValue()
                     + "; see " + controllerManagerLog);

@@ -2,6 +2,7 @@ package dev.stanch.sandbox;
 
 import dev.stanch.kubernetes.KubeApiServer;
 import dev.stanch.kubernetes.KubeBinaries;
+import dev.stanch.kubernetes.Kubeconfigs;
 import dev.stanch.kubernetes.StanchIdentity;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -20,16 +21,12 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -70,7 +67,7 @@ final class SandboxCluster implements AutoCloseable {
             KubeApiServer kube = KubeApiServer.start(binaries, workDir.resolve("kube-api-server"));
             KubernetesClient stanch = StanchIdentity.of(kube).client();
             List<Pod> pods = seed(kube.admin(), true);
-            Path kubeconfig = writeKubeconfig(workDir, stanch.getConfiguration());
+            Path kubeconfig = Kubeconfigs.write(workDir.resolve("stanch.kubeconfig"), stanch.getConfiguration());
             return new SandboxCluster(
                     "kube-apiserver " + KubeBinaries.VERSION + " (real, from " + binaries.versionDir()
                             + "); Stanch acts as a service account bound to the chart's ClusterRole",
@@ -84,7 +81,7 @@ final class SandboxCluster implements AutoCloseable {
         mock.init();
         KubernetesClient admin = mock.createClient();
         List<Pod> pods = seed(admin, false);
-        Path kubeconfig = writeKubeconfig(workDir, admin.getConfiguration());
+        Path kubeconfig = Kubeconfigs.write(workDir.resolve("stanch.kubeconfig"), admin.getConfiguration());
         return new SandboxCluster(
                 "fabric8 mock server (no kube-apiserver in " + binaries.versionDir()
                         + "; .ci/kube-binaries builds it, ~7 minutes once)",
@@ -341,37 +338,5 @@ final class SandboxCluster implements AutoCloseable {
                 .withController(true)
                 .withBlockOwnerDeletion(true)
                 .build();
-    }
-
-    /** A kubeconfig with the server, its CA (when TLS) and the token of the given client's configuration. */
-    private static Path writeKubeconfig(Path workDir, Config config) {
-        String cluster = "    server: " + config.getMasterUrl() + "\n"
-                + (config.getCaCertFile() == null ? "" : "    certificate-authority: " + config.getCaCertFile() + "\n");
-        String user = config.getOauthToken() == null
-                ? "  user: {}\n"
-                : "  user:\n    token: " + config.getOauthToken() + "\n";
-        String yaml = """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: sandbox
-                  cluster:
-                %susers:
-                - name: stanch
-                %scontexts:
-                - name: sandbox
-                  context:
-                    cluster: sandbox
-                    user: stanch
-                current-context: sandbox
-                """.formatted(cluster, user);
-        try {
-            Files.createDirectories(workDir);
-            Path file = workDir.resolve("stanch.kubeconfig");
-            Files.writeString(file, yaml);
-            return file;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
