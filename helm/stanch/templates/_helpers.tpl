@@ -81,7 +81,8 @@ hold dots or slashes are bracketed, or Spring would split them.
     "enabled" .Values.runner.enabled
     "interval" .Values.runner.interval
     "lease" .Values.runner.lease
-    "batch" .Values.runner.batch)
+    "batch" .Values.runner.batch
+    "workers" .Values.runner.workers)
   "ledger" (dict "migrate" .Values.database.migrate)
   "security" (dict "jwt" (dict
     "roles-claim" .Values.auth.oidc.rolesClaim

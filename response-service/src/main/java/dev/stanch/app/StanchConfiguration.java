@@ -21,6 +21,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -41,6 +43,8 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 @EnableConfigurationProperties(StanchProperties.class)
 @EnableScheduling
 class StanchConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(StanchConfiguration.class);
 
     static final int CLIENT_REQUEST_RETRIES = 1;
 
@@ -162,6 +166,35 @@ class StanchConfiguration {
                 breaker,
                 properties.runner().lease(),
                 properties.runner().batch());
+    }
+
+    /**
+     * The runner's worker threads, started with the context and stopped first on close (also their
+     * destroy method, should the context fail to start after them). Told of this instance's committed
+     * moves, so that an approval or a person's rollback is taken up at once, not at the next
+     * interval; with {@code stanch.runner.enabled} off they neither start nor listen.
+     */
+    @Bean(destroyMethod = "stop")
+    RunnerWorkers runnerWorkers(Runner runner, Ledger ledger, StanchProperties properties, Environment environment) {
+        StanchProperties.Runner settings = properties.runner();
+        RunnerWorkers workers = new RunnerWorkers(runner::runDue, properties.instanceId(), settings);
+        if (!settings.enabled()) {
+            log.info("stanch.runner.enabled is off: this instance executes no actions");
+            return workers;
+        }
+        ledger.addTransitionListener(workers);
+        // Each worker holds a connection for its ledger statements: as many workers as connections
+        // leave none for the intake and the API whenever all of them are in the ledger at once.
+        int pool = environment.getProperty("spring.datasource.hikari.maximum-pool-size", Integer.class, 10);
+        if (settings.workers() >= pool) {
+            log.warn(
+                    "stanch.runner.workers ({}) is not below spring.datasource.hikari.maximum-pool-size ({}): the"
+                            + " intake and the API wait for connections while the runner works; see"
+                            + " docs/operations.md on sizing the pool",
+                    settings.workers(),
+                    pool);
+        }
+        return workers;
     }
 
     @Bean

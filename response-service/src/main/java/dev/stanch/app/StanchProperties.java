@@ -28,7 +28,7 @@ public record StanchProperties(
     public StanchProperties {
         instanceId = instanceId == null || instanceId.isBlank() ? defaultInstanceId() : instanceId;
         playbooks = playbooks == null ? new Playbooks(null, null) : playbooks;
-        runner = runner == null ? new Runner(null, null, null, null) : runner;
+        runner = runner == null ? new Runner(null, null, null, null, null) : runner;
         ledger = ledger == null ? new Ledger(null) : ledger;
         kubernetes = kubernetes == null ? new Kubernetes(null, null) : kubernetes;
     }
@@ -103,12 +103,19 @@ public record StanchProperties(
     /**
      * @param enabled whether this instance executes actions at all (an instance that only takes
      *     detections and serves the API leaves it off). Default: on
-     * @param interval the pause between two runs over the due actions. Default: 2s
+     * @param interval the longest this instance goes without looking for due actions. A move this
+     *     instance commits that makes an action due at once (into approved, or a person's rollback)
+     *     wakes the workers at once; the interval is for the rest: what other instances approved,
+     *     expiry, approval timeouts, retries after a backoff, leases run out. Default: 2s
      * @param lease how long one claim on an action lasts; longer than an apply or rollback takes.
      *     Default: 2m
      * @param batch the most actions one run claims. Default: 20
+     * @param workers how many threads of this instance run over the due actions at once, each
+     *     claiming its own batch. Default: 4 — an action's run mostly waits on the API server, and a
+     *     worker holds a database connection only for its ledger statements, so 4 keep two cores busy
+     *     and leave the default pool of 10 room for the Kafka consumers and HTTP
      */
-    public record Runner(Boolean enabled, Duration interval, Duration lease, Integer batch) {
+    public record Runner(Boolean enabled, Duration interval, Duration lease, Integer batch, Integer workers) {
 
         public Runner {
             enabled = enabled == null || enabled;
@@ -117,6 +124,10 @@ public record StanchProperties(
             batch = batch == null ? 20 : batch;
             if (batch < 1) {
                 throw new IllegalArgumentException("stanch.runner.batch must be at least 1, not " + batch);
+            }
+            workers = workers == null ? 4 : workers;
+            if (workers < 1) {
+                throw new IllegalArgumentException("stanch.runner.workers must be at least 1, not " + workers);
             }
         }
     }

@@ -121,6 +121,7 @@ class HelmChartTest {
               interval: 5s
               lease: 10m
               batch: 50
+              workers: 8
             metrics:
               serviceMonitor:
                 enabled: true
@@ -326,7 +327,7 @@ class HelmChartTest {
         StanchProperties stanch = binder.bind("stanch", StanchProperties.class).get();
         assertThat(stanch.playbooks().dir()).isEqualTo(Path.of("/etc/stanch/playbooks"));
         assertThat(stanch.playbooks().reloadInterval()).isEqualTo(Duration.ofSeconds(10));
-        assertThat(stanch.runner()).isEqualTo(new StanchProperties.Runner(null, null, null, null));
+        assertThat(stanch.runner()).isEqualTo(new StanchProperties.Runner(null, null, null, null, null));
         assertThat(stanch.ledger().migrate()).isTrue();
 
         assertThat(string(binder, "spring.datasource.url")).isEqualTo("jdbc:postgresql://postgresql:5432/stanch");
@@ -361,7 +362,7 @@ class HelmChartTest {
                 .isEqualTo(new Guardrails(Set.of("kube-system", "payments"), NAMESPACE, null, 0.25, 5, 2, 7, true));
         StanchProperties stanch = binder.bind("stanch", StanchProperties.class).get();
         assertThat(stanch.runner())
-                .isEqualTo(new StanchProperties.Runner(true, Duration.ofSeconds(5), Duration.ofMinutes(10), 50));
+                .isEqualTo(new StanchProperties.Runner(true, Duration.ofSeconds(5), Duration.ofMinutes(10), 50, 8));
         assertThat(stanch.ledger().migrate()).isFalse();
 
         assertThat(string(binder, "spring.datasource.url"))
@@ -704,6 +705,7 @@ class HelmChartTest {
         assertRefused("guardrails: {protectedNamespaces: [Kube-System]}", "protectedNamespaces");
         assertRefused("guardrails: {dryrun: true}", "dryrun");
         assertRefused("runner: {interval: 0s}", "interval");
+        assertRefused("runner: {workers: 0}", "workers");
         assertRefused("topologySpread: {nodes: Sometimes}", "nodes");
     }
 
