@@ -30,6 +30,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -269,6 +270,32 @@ class KafkaIT {
         assertThat(actionsOf(detectionId(event))).hasSize(1);
         assertThat(count("acted") - acted).isEqualTo(1);
         assertThat(count("duplicate") - duplicates).isEqualTo(1);
+        awaitStatus(actionsOf(detectionId(event)).getFirst(), "applied");
+    }
+
+    @Test
+    void aStormOfOneDetectionIsOneActionEveryCopyCountedAndEveryOffsetCommitted() throws Exception {
+        int copies = 2_000;
+        pod("web-7", "10.0.0.17");
+        double acted = count("acted");
+        double duplicates = count("duplicate");
+        String event = c2Event("web-7", "10.0.0.17");
+        byte[] value = event.getBytes(StandardCharsets.UTF_8);
+
+        // The same event, byte for byte, one key: one partition, many polls' worth of records.
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        for (int i = 0; i < copies; i++) {
+            sent.add(producer.send(new ProducerRecord<>(DETECTIONS, "shop/web-7", value)));
+        }
+        producer.flush();
+        RecordMetadata last = sent.getLast().get();
+        assertThat(sent.getFirst().get().partition()).isEqualTo(last.partition());
+
+        // A record is counted before its offset is committed: once the last is, every copy is counted.
+        await("every copy is committed", () -> committed(last) == last.offset() + 1);
+        assertThat(actionsOf(detectionId(event))).hasSize(1);
+        assertThat(count("acted") - acted).isEqualTo(1);
+        assertThat(count("duplicate") - duplicates).isEqualTo(copies - 1);
         awaitStatus(actionsOf(detectionId(event)).getFirst(), "applied");
     }
 
