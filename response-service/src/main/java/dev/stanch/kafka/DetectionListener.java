@@ -14,9 +14,13 @@ import org.springframework.kafka.listener.MessageListener;
 /**
  * Takes one record of the detections topic in: normalizes its value and hands the detection to
  * {@link Intake#accept}, which stores it and records its action in one ledger transaction. The
- * container commits the record's offset after this returns (ack mode {@code RECORD}), so a record
- * is committed only once its detection is in the ledger — or once it is known not to belong there
- * (ignored, or dead-lettered by the error handler).
+ * container commits the offsets of a poll's records after this returned for them (ack mode {@code
+ * BATCH}: once per poll, see {@link KafkaConfiguration}), so a record is committed only once its
+ * detection is in the ledger — or once it is known not to belong there (ignored, or dead-lettered by
+ * the error handler).
+ *
+ * <p>It is on the path of every record, duplicates by the thousand included: it logs at INFO only
+ * what changed something (an action), and builds the debug lines only when they are wanted.
  *
  * <p>What it throws decides the record's fate ({@link KafkaConfiguration#errorHandler}): {@link
  * RejectedRecord} and any unexpected exception go to the dead-letter topic at once; {@link
@@ -42,7 +46,9 @@ final class DetectionListener implements MessageListener<byte[], byte[]> {
             case Normalization.Normalized normalized -> accept(record, normalized.detection());
             case Normalization.Ignored ignored -> {
                 outcomes.count(Outcome.IGNORED);
-                log.debug("{}: ignored: {}", describe(record), ignored.reason());
+                if (log.isDebugEnabled()) {
+                    log.debug("{}: ignored: {}", describe(record), ignored.reason());
+                }
             }
             case Normalization.Rejected rejected -> throw new RejectedRecord(rejected.reason());
         }
@@ -71,11 +77,15 @@ final class DetectionListener implements MessageListener<byte[], byte[]> {
             }
             case Intake.Result.Duplicate duplicate -> {
                 outcomes.count(Outcome.DUPLICATE);
-                log.debug("{}: detection {} seen before", describe(record), duplicate.detectionId());
+                if (log.isDebugEnabled()) {
+                    log.debug("{}: detection {} seen before", describe(record), duplicate.detectionId());
+                }
             }
             case Intake.Result.NoAction none -> {
                 outcomes.count(Outcome.NO_ACTION);
-                log.debug("{}: detection {}: no playbook acted", describe(record), none.detectionId());
+                if (log.isDebugEnabled()) {
+                    log.debug("{}: detection {}: no playbook acted", describe(record), none.detectionId());
+                }
             }
         }
     }

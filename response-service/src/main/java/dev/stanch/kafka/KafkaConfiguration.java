@@ -36,16 +36,29 @@ import org.springframework.util.backoff.ExponentialBackOff;
  *
  * <ul>
  *   <li>the detections consumer: values as bytes, size-checked inside an {@code
- *       ErrorHandlingDeserializer}; no auto-commit; the container commits each record after the
- *       listener returned (ack mode {@code RECORD}); group {@code spring.kafka.consumer.group-id}
+ *       ErrorHandlingDeserializer}; no auto-commit; group {@code spring.kafka.consumer.group-id}
  *       (default {@code stanch}); from the earliest offset when the group has none yet, unless
  *       {@code spring.kafka.consumer.auto-offset-reset} says otherwise;
+ *   <li>offsets committed once per poll, synchronously (ack mode {@code BATCH}): the container
+ *       commits, before its next poll, the offsets of the records the listener returned for and of
+ *       those the error handler dead-lettered — never one whose detection is not yet in the ledger
+ *       (or known not to belong there), because a record that failed transiently is not acked and
+ *       the records behind it wait in memory;
  *   <li>the error handler: transient failures retried with a backoff for as long as they last,
  *       everything else dead-lettered at once;
  *   <li>both producers: idempotent, {@code acks=all}.
  * </ul>
  *
- * docs/kafka.md describes the topics, the messages and the guarantees.
+ * <p>Why per poll and not per record ({@code RECORD}): a synchronous commit is a broker round trip,
+ * and one per record capped the intake at a few hundred records a second. The price is what a crash
+ * redelivers: every record since the last commit, at most one poll's ({@code max.poll.records},
+ * 500 by default) per consumer, instead of at most one. That is harmless: a detection's id is the
+ * detector's event id or a hash of the event, so a redelivered record stops as a duplicate (the
+ * ledger's key, or {@code Intake}'s memory of recent ids) and nothing is done twice. The commits stay
+ * synchronous: at one per poll they cost little, and a failed commit is then seen (and the records
+ * delivered again) rather than overtaken by a later one.
+ *
+ * <p>docs/kafka.md describes the topics, the messages and the guarantees.
  */
 @Configuration(proxyBeanMethods = false)
 @Conditional(KafkaEnabled.class)
@@ -102,7 +115,7 @@ class KafkaConfiguration {
         consumerFactory.getListeners().forEach(listener -> detections.addListener(cast(listener)));
 
         ContainerProperties properties = new ContainerProperties(settings.detectionsTopic());
-        properties.setAckMode(ContainerProperties.AckMode.RECORD);
+        properties.setAckMode(ContainerProperties.AckMode.BATCH);
         properties.setSyncCommits(true);
         properties.setMessageListener(new DetectionListener(normalizer, intake, outcomes));
         ConcurrentMessageListenerContainer<byte[], byte[]> container =
@@ -122,9 +135,19 @@ class KafkaConfiguration {
 
     /**
      * Retries only {@link TransientIntakeFailure}, doubling the pause from {@code
-     * stanch.kafka.retry.initial-interval} to {@code max-interval}, without end: the container seeks
-     * back to the record and delivers it again, its partition waiting, until the cluster or the
-     * database is back. Everything else is dead-lettered at the first failure.
+     * stanch.kafka.retry.initial-interval} to {@code max-interval}, without end: the container keeps
+     * the failed record and the rest of its poll in memory and delivers it again, its partitions
+     * paused, until the cluster or the database is back. Everything else is dead-lettered at the first
+     * failure.
+     *
+     * <p>With ack mode {@code BATCH} and no seek after an error (Spring Kafka's {@code
+     * KafkaMessageListenerContainer}, record listener): each record the listener returned for is
+     * acked; a failed record that the handler recovered (dead-lettered) is acked too ({@code
+     * ackAfterHandle}, on by default); one it will retry is not, and neither are the records behind
+     * it, kept as the container's remaining records. The acks are committed before the next poll, and
+     * on a rebalance or a stop, as the highest acked offset + 1 per partition — so the records before
+     * a failed one are committed while it is retried, and it and those behind it are not. A dead
+     * letter that cannot be sent makes the recovery fail: the record is then retried, not acked.
      */
     static DefaultErrorHandler errorHandler(
             DeadLetters deadLetters, KafkaSettings settings, DetectionOutcomes outcomes) {

@@ -33,6 +33,22 @@ import java.util.function.Supplier;
  * <p>The cluster is read while that transaction is open: it holds no locks then but on the rows it
  * inserted, and the one on the new detection's key makes a concurrent redelivery of the same
  * detection wait, then stop as a duplicate.
+ *
+ * <p><b>Duplicates without the database.</b> The ids of the last {@value #REMEMBERED_IDS}
+ * detections taken in are kept in memory, least recently seen forgotten first, and {@link #accept}
+ * answers {@link Result.Duplicate} for one of them at once, without a transaction — a storm of one
+ * event (a detector repeating itself, a replayed topic) then costs a lookup per copy instead of a
+ * database round trip. An id is remembered only once the transaction that stored it, or found it
+ * stored, has committed: the detection is then in the ledger, and the ledger never deletes one (no
+ * statement of Stanch deletes from {@code detections}; the table has no retention), so a remembered
+ * id is a duplicate for sure. An intake that failed rolled back and remembers nothing: its
+ * redelivery goes to the database. An id forgotten, or never seen by this instance (another
+ * instance took it in), is found a duplicate by the database as before: the memory saves work, the
+ * ledger's key decides. Were detections ever deleted (a retention job), a deleted id could still be
+ * remembered here for up to {@value #REMEMBERED_IDS} intakes and its repeat taken for a duplicate:
+ * such a job would have to reach the instances too. {@link #accept} runs its own transaction and is
+ * not to be called inside one (the Kafka listener and the REST API do not), else an id would be
+ * remembered before it is committed.
  */
 public final class Intake {
 
@@ -42,6 +58,9 @@ public final class Intake {
     /** Who moves a planned action to its first status. */
     static final String GUARDRAILS = "stanch:guardrails";
 
+    /** How many detection ids are remembered as taken in: some 16 MB, 35 MB at most ({@link RecentIds}). */
+    static final int REMEMBERED_IDS = 100_000;
+
     private final Ledger ledger;
     private final Supplier<PlaybookEngine> playbooks;
     private final Gate gate;
@@ -50,6 +69,7 @@ public final class Intake {
     private final ClusterGuard guard;
     private final Clock clock;
     private final Observer observer;
+    private final RecentIds takenIn = new RecentIds(REMEMBERED_IDS);
 
     /**
      * @param playbooks the engine in force for each detection (e.g. a reloadable {@link
@@ -122,7 +142,9 @@ public final class Intake {
     }
 
     /**
-     * Stores the detection and, unless it was a duplicate, decides, plans and admits its action.
+     * Stores the detection and, unless it was a duplicate, decides, plans and admits its action. A
+     * detection whose id this instance remembers as taken in is a duplicate at once, without the
+     * database. The observer is told of every call, those included.
      *
      * @throws dev.stanch.kubernetes.KubernetesFailure when the cluster cannot be read for the plan:
      *     nothing is stored, so that the redelivery plans again
@@ -131,7 +153,7 @@ public final class Intake {
         long start = System.nanoTime();
         Result result;
         try {
-            result = decide(detection);
+            result = takenIn.contains(detection.id()) ? new Result.Duplicate(detection.id()) : decide(detection);
         } catch (RuntimeException e) {
             observer.failed(e, Duration.ofNanos(System.nanoTime() - start));
             throw e;
@@ -141,6 +163,13 @@ public final class Intake {
     }
 
     private Result decide(Detection detection) {
+        Result result = inLedger(detection);
+        // Committed: the detection is in the ledger, stored now or before, for good.
+        takenIn.add(detection.id());
+        return result;
+    }
+
+    private Result inLedger(Detection detection) {
         return ledger.inTransaction(() -> {
             if (!ledger.storeDetection(detection)) {
                 return new Result.Duplicate(detection.id());

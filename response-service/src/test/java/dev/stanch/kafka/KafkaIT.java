@@ -30,6 +30,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -273,6 +274,32 @@ class KafkaIT {
     }
 
     @Test
+    void aStormOfOneDetectionIsOneActionEveryCopyCountedAndEveryOffsetCommitted() throws Exception {
+        int copies = 2_000;
+        pod("web-7", "10.0.0.17");
+        double acted = count("acted");
+        double duplicates = count("duplicate");
+        String event = c2Event("web-7", "10.0.0.17");
+        byte[] value = event.getBytes(StandardCharsets.UTF_8);
+
+        // The same event, byte for byte, one key: one partition, many polls' worth of records.
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        for (int i = 0; i < copies; i++) {
+            sent.add(producer.send(new ProducerRecord<>(DETECTIONS, "shop/web-7", value)));
+        }
+        producer.flush();
+        RecordMetadata last = sent.getLast().get();
+        assertThat(sent.getFirst().get().partition()).isEqualTo(last.partition());
+
+        // A record is counted before its offset is committed: once the last is, every copy is counted.
+        await("every copy is committed", () -> committed(last) == last.offset() + 1);
+        assertThat(actionsOf(detectionId(event))).hasSize(1);
+        assertThat(count("acted") - acted).isEqualTo(1);
+        assertThat(count("duplicate") - duplicates).isEqualTo(copies - 1);
+        awaitStatus(actionsOf(detectionId(event)).getFirst(), "applied");
+    }
+
+    @Test
     void unreadableOversizedAndHostileRecordsAreDeadLetteredWithTheirReasonAndTheConsumerGoesOn() {
         pod("web-3", "10.0.0.13");
         double rejected = count("rejected");
@@ -396,24 +423,29 @@ class KafkaIT {
         pod("web-4", "10.0.0.14");
         pod("web-5", "10.0.0.15");
         double retries = meters.get(DetectionOutcomes.RETRIES).counter().count();
+        // No playbook acts on it, so it needs no cluster: it goes through ahead of the failing ones.
+        String unmatched =
+                c2Event("web-4", "10.0.0.14").replace("Outbound Connection to C2 Servers", "A Rule No Playbook Names");
         String first = c2Event("web-4", "10.0.0.14");
         String second = c2Event("web-5", "10.0.0.15");
         RecordMetadata firstRecord;
         RecordMetadata secondRecord;
         apiUnavailable.set(true);
         try {
-            firstRecord = produce("shop/web-4", first);
-            secondRecord = produce("shop/web-4", second); // the same key: the same partition, behind the first
+            produce("shop/web-4", unmatched);
+            firstRecord = produce("shop/web-4", first); // the same key: the same partition, behind it
+            secondRecord = produce("shop/web-4", second);
 
             await(
                     "the intake fails and the record is delivered again",
                     () -> meters.get(DetectionOutcomes.RETRIES).counter().count() - retries >= 1);
 
-            assertThat(committedOrNull(firstRecord))
-                    .as("the failed record's offset is not committed")
-                    .satisfiesAnyOf(
-                            offset -> assertThat(offset).isNull(),
-                            offset -> assertThat(offset).isLessThanOrEqualTo(firstRecord.offset()));
+            // Offsets are committed per poll: the record taken in before the failed one is committed
+            // while that one is retried; the failed one is not.
+            await(
+                    "the offset committed up to the failed record, not past it",
+                    () -> committed(firstRecord) == firstRecord.offset());
+            assertThat(storedDetection(detectionId(unmatched))).isTrue();
             assertThat(actionsOf(detectionId(first))).isEmpty();
             assertThat(storedDetection(detectionId(first))).as("nothing stored").isFalse();
             assertThat(storedDetection(detectionId(second)))
