@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,7 +47,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
-import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 import org.springframework.util.FileSystemUtils;
 
 /**
@@ -209,7 +209,6 @@ public final class PipelineBenchmark {
 
     private void startStanch() throws Exception {
         Path repo = repositoryRoot();
-        String password = UUID.randomUUID().toString();
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("server.port", Integer.toString(freePort()));
         properties.put("spring.datasource.url", postgres.getJdbcUrl("postgres", "postgres"));
@@ -223,9 +222,6 @@ public final class PipelineBenchmark {
         properties.put("stanch.guardrails.actions-per-minute-per-namespace", "1000000");
         properties.put("stanch.guardrails.max-active-actions", "1000000");
         properties.put("management.endpoints.web.exposure.include", "health,prometheus");
-        properties.put("stanch.security.users[0].name", "bench");
-        properties.put("stanch.security.users[0].roles", "viewer");
-        properties.put("stanch.security.users[0].password-hash", new BCryptPasswordEncoder().encode(password));
         List<String> jvm = new ArrayList<>();
         // The chart's memory limit (1 GiB): the heap the image's MaxRAMPercentage gives there.
         jvm.add("-XX:MaxRAM=1g");
@@ -233,12 +229,7 @@ public final class PipelineBenchmark {
             jvm.add("-XX:StartFlightRecording=filename=" + work.resolve("stanch.jfr") + ",settings=profile");
         }
         stanch = StanchProcess.start(
-                repo.resolve("response-service/target/stanch.jar"),
-                work.resolve("stanch.log"),
-                jvm,
-                properties,
-                "bench",
-                password);
+                repo.resolve("response-service/target/stanch.jar"), work.resolve("stanch.log"), jvm, properties);
         Duration ready = stanch.awaitReady(Duration.ofMinutes(3));
         line("");
         line("## Footprint");
@@ -552,7 +543,14 @@ public final class PipelineBenchmark {
     private void storm(Target pod) throws Exception {
         int copies = settings.storm();
         // What the phases before left in the topic is not the storm's.
-        awaitConsumed(System.nanoTime());
+        if (awaitConsumed(System.nanoTime()).isEmpty()) {
+            line("");
+            line("## Storm: not run");
+            line("");
+            line("The phases before left detections unconsumed after " + seconds(settings.drain())
+                    + "; the storm would be measured behind them.");
+            return;
+        }
         double duplicatesBefore = stanch.metric("stanch_detections_total", "outcome=\"duplicate\"");
         double actedBefore = stanch.metric("stanch_detections_total", "outcome=\"acted\"");
         double allBefore = stanch.metric("stanch_detections_total");
@@ -568,8 +566,9 @@ public final class PipelineBenchmark {
         }
         producer.flush();
         Duration sending = Duration.ofNanos(System.nanoTime() - start);
-        Duration caughtUp = awaitConsumed(start);
+        Optional<Duration> consumed = awaitConsumed(start);
         sampler.close();
+        Duration caughtUp = consumed.orElse(settings.drain());
         double duplicates = stanch.metric("stanch_detections_total", "outcome=\"duplicate\"") - duplicatesBefore;
         double acted = stanch.metric("stanch_detections_total", "outcome=\"acted\"") - actedBefore;
         double all = stanch.metric("stanch_detections_total") - allBefore;
@@ -581,7 +580,8 @@ public final class PipelineBenchmark {
         line("| What | Figure |");
         line("|---|---|");
         line("| Sent by one producer in | " + seconds(sending) + " |");
-        line("| First sent → every copy consumed and its offset committed | " + seconds(caughtUp) + " |");
+        line("| First sent → every copy consumed and its offset committed | "
+                + (consumed.isPresent() ? seconds(caughtUp) : "not within " + seconds(caughtUp)) + " |");
         line("| Throughput | " + String.format(Locale.ROOT, "%,.0f detections/s", copies / seconds(caughtUp, 1))
                 + " |");
         line("| Actions for the pod | " + actions + " |");
@@ -592,8 +592,11 @@ public final class PipelineBenchmark {
                 + mib(sampler.maxRss()) + " / " + mib(stanch.rss()) + " |");
     }
 
-    /** Waits until Stanch's consumer group has committed every offset of the detections topic. */
-    private Duration awaitConsumed(long start) throws Exception {
+    /**
+     * Waits until Stanch's consumer group has committed every offset of the detections topic, for
+     * at most the drain time: how long it took from {@code start}, or empty.
+     */
+    private Optional<Duration> awaitConsumed(long start) throws Exception {
         try (Admin admin =
                 Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.getBrokersAsString()))) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
@@ -611,11 +614,11 @@ public final class PipelineBenchmark {
                     return end.getValue() == 0 || (offset != null && offset.offset() >= end.getValue());
                 });
                 if (all) {
-                    return Duration.ofNanos(System.nanoTime() - start);
+                    return Optional.of(Duration.ofNanos(System.nanoTime() - start));
                 }
                 Thread.sleep(20);
             }
-            throw new IllegalStateException("the storm was not consumed within " + settings.drain());
+            return Optional.empty();
         }
     }
 
