@@ -3,6 +3,7 @@ package dev.stanch.app;
 import dev.stanch.detection.DetectionNormalizer;
 import dev.stanch.guardrail.Guardrails;
 import dev.stanch.kubernetes.ActionExecutor;
+import dev.stanch.kubernetes.ClusterCache;
 import dev.stanch.kubernetes.ClusterReader;
 import dev.stanch.ledger.Ledger;
 import dev.stanch.playbook.PlaybookCatalog;
@@ -104,14 +105,25 @@ class StanchConfiguration {
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
-    @Bean
-    ClusterReader clusterReader(KubernetesClient client) {
-        return new ClusterReader(client);
+    /**
+     * The informers every plan and verification reads from, started with the context without
+     * waiting for them: while the API server is away they keep trying, and reads fail transiently
+     * (the intake redelivers, the runner backs off) until they have synced. Closed on shutdown,
+     * after the reader and executor that use it.
+     */
+    @Bean(destroyMethod = "close")
+    ClusterCache clusterCache(KubernetesClient client) {
+        return new ClusterCache(client).start();
     }
 
     @Bean
-    ActionExecutor actionExecutor(KubernetesClient client) {
-        return new ActionExecutor(client);
+    ClusterReader clusterReader(KubernetesClient client, ClusterCache cache) {
+        return new ClusterReader(client, cache);
+    }
+
+    @Bean
+    ActionExecutor actionExecutor(KubernetesClient client, ClusterCache cache) {
+        return new ActionExecutor(client, cache);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.stanch.kubernetes;
 import dev.stanch.action.ActionPlan;
 import dev.stanch.action.ActionType;
 import dev.stanch.action.BlockPolicies;
+import dev.stanch.action.ClusterSnapshot;
 import dev.stanch.action.ObjectRef;
 import dev.stanch.action.StanchLabels;
 import dev.stanch.action.Step;
@@ -20,29 +21,77 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Carries out a plan's steps through the Kubernetes API, rolls it back with its undo steps, and
  * verifies either against a fresh snapshot. Every step is idempotent (see {@link Step}); every update
  * carries the resourceVersion it read, and a conflict is met by reading again, a few times, never by
  * overwriting.
+ *
+ * <p>The steps always read what they change from the API server, never from the {@link
+ * ClusterCache}: a plan computed from a cache a few milliseconds behind is safe, because a step that
+ * finds the object changed meanwhile either finds it as wanted already, or writes with the
+ * resourceVersion it has just read and reads again on a 409.
+ *
+ * <p>Verification with a cache reads your writes: {@link #apply} remembers, per action, the
+ * resourceVersion of every cached object its steps created, updated or found as wanted, and the uid
+ * of every object they deleted; {@link #verify} waits (up to {@link #VERIFY_WAIT}) until the cache
+ * shows each of those objects at that resourceVersion or a later one (see {@link
+ * ClusterCache#awaitSeen} for why numbers may be compared), and only then judges from the cache.
+ * When the wait runs out, the versions cannot be compared, an informer is down, or nothing was
+ * remembered for the action (another instance applied it), it judges from a direct read instead —
+ * never from a cache that may not have seen the writes. {@link #leftovers} always lists directly,
+ * by label: a small read.
  */
 public final class ActionExecutor {
 
+    private static final Logger log = LoggerFactory.getLogger(ActionExecutor.class);
+
     private static final int ATTEMPTS = 5;
+
+    /** How long verification waits for the cache to show the apply's writes before reading directly. */
+    public static final Duration VERIFY_WAIT = Duration.ofSeconds(5);
+
+    /** Applies whose verification never came (a fence lost between the two) are forgotten beyond this. */
+    private static final int REMEMBERED_APPLIES = 1024;
 
     private final KubernetesClient client;
     private final Kinds kinds;
     private final ClusterReader reader;
+    private final @Nullable ClusterCache cache;
+    private final Duration verifyWait;
+    private final Map<String, List<ClusterCache.Expectation>> written =
+            java.util.Collections.synchronizedMap(new LinkedHashMap<>() {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, List<ClusterCache.Expectation>> eldest) {
+                    return size() > REMEMBERED_APPLIES;
+                }
+            });
 
+    /** An executor that verifies from direct reads. */
     public ActionExecutor(KubernetesClient client) {
+        this(client, null, VERIFY_WAIT);
+    }
+
+    /** An executor that verifies from the cache once it shows the apply's writes. */
+    public ActionExecutor(KubernetesClient client, @Nullable ClusterCache cache) {
+        this(client, cache, VERIFY_WAIT);
+    }
+
+    ActionExecutor(KubernetesClient client, @Nullable ClusterCache cache, Duration verifyWait) {
         this.client = client;
         this.kinds = new Kinds(client);
-        this.reader = new ClusterReader(client);
+        this.reader = new ClusterReader(client, cache);
+        this.cache = cache;
+        this.verifyWait = verifyWait;
     }
 
     /**
@@ -58,19 +107,69 @@ public final class ActionExecutor {
         }
     }
 
-    /** Carries out the plan's steps in order. */
+    /** Carries out the plan's steps in order, remembering what they wrote for {@link #verify}. */
     public Outcome apply(ActionPlan plan) {
-        return run(plan.steps(), plan.actionId());
+        written.remove(plan.actionId());
+        List<ClusterCache.Expectation> expectations = new ArrayList<>();
+        Outcome outcome = run(plan.steps(), plan.actionId(), expectations);
+        if (cache != null) {
+            written.put(plan.actionId(), List.copyOf(expectations));
+        }
+        return outcome;
+    }
+
+    /** What the last apply of the action remembered for its verification; null when nothing is. */
+    @Nullable
+    List<ClusterCache.Expectation> remembered(String actionId) {
+        return written.get(actionId);
     }
 
     /** Carries out the plan's undo steps in order; parts that cannot be undone stay as they are. */
     public Outcome rollback(ActionPlan plan) {
-        return run(plan.undo(), plan.actionId());
+        written.remove(plan.actionId());
+        return run(plan.undo(), plan.actionId(), new ArrayList<>());
     }
 
-    /** The problems a fresh snapshot shows with the applied action; empty when it is in effect. */
+    /**
+     * The problems a fresh snapshot shows with the applied action; empty when it is in effect. With
+     * a cache: from the cache once it shows this executor's writes of the last {@link #apply} of the
+     * action, else from a direct read.
+     */
     public List<String> verify(ActionPlan plan) {
-        return ActionType.of(plan.kind()).verify(plan, reader.read(plan.target().namespace()));
+        String namespace = plan.target().namespace();
+        return ActionType.of(plan.kind()).verify(plan, snapshotAfterApply(plan.actionId(), namespace));
+    }
+
+    private ClusterSnapshot snapshotAfterApply(String actionId, String namespace) {
+        List<ClusterCache.Expectation> expectations = written.remove(actionId);
+        if (cache == null) {
+            return reader.read(namespace);
+        }
+        if (expectations == null) {
+            log.debug("verify {}: no apply of it remembered here; reading the cluster directly", actionId);
+            return reader.list(namespace);
+        }
+        ClusterCache.Wait wait = cache.awaitSeen(expectations, verifyWait);
+        if (wait == ClusterCache.Wait.SEEN) {
+            try {
+                return reader.read(namespace);
+            } catch (KubernetesFailure e) {
+                if (e.reason() != KubernetesFailure.Reason.TRANSIENT) {
+                    throw e;
+                }
+                wait = ClusterCache.Wait.NOT_READY; // an informer went down since: read directly
+            }
+        }
+        log.info(
+                "verify {}: the cluster cache cannot show the apply's writes ({}); reading the cluster directly",
+                actionId,
+                switch (wait) {
+                    case TIMED_OUT -> "not seen within " + verifyWait.toMillis() + " ms";
+                    case UNCOMPARABLE -> "resourceVersions are not numbers";
+                    case NOT_READY -> "an informer is not synced or not watching";
+                    case SEEN -> throw new IllegalStateException();
+                });
+        return reader.list(namespace);
     }
 
     /**
@@ -139,32 +238,36 @@ public final class ActionExecutor {
                 .forEach(policy -> found.add(ObjectRef.of(policy).toString()));
     }
 
-    private Outcome run(List<Step> steps, String actionId) {
+    /**
+     * Runs the steps; {@code seen} collects what the cluster held after each step, for a cached
+     * verification to wait for.
+     */
+    private Outcome run(List<Step> steps, String actionId, List<ClusterCache.Expectation> seen) {
         List<String> changed = new ArrayList<>();
         List<String> unchanged = new ArrayList<>();
         for (Step step : steps) {
             boolean didChange = switch (step) {
-                case Step.Create create -> create(create, actionId);
-                case Step.DeleteOwned delete -> deleteOwned(delete);
-                case Step.Relabel relabel -> relabel(relabel);
-                case Step.RemoveSubjects remove -> editSubjects(remove.object(), remove::applyTo);
-                case Step.RestoreSubjects restore -> editSubjects(restore.object(), restore::applyTo);
-                case Step.Delete delete -> delete(delete);
-                case Step.RecreateServiceAccount recreate -> recreate(recreate);
-                case Step.SyncBlockPolicies sync -> sync(sync);
+                case Step.Create create -> create(create, actionId, seen);
+                case Step.DeleteOwned delete -> deleteOwned(delete, seen);
+                case Step.Relabel relabel -> relabel(relabel, seen);
+                case Step.RemoveSubjects remove -> editSubjects(remove.object(), remove::applyTo, seen);
+                case Step.RestoreSubjects restore -> editSubjects(restore.object(), restore::applyTo, seen);
+                case Step.Delete delete -> delete(delete, seen);
+                case Step.RecreateServiceAccount recreate -> recreate(recreate, seen);
+                case Step.SyncBlockPolicies sync -> sync(sync, seen);
             };
             (didChange ? changed : unchanged).add(step.describe());
         }
         return new Outcome(changed, unchanged);
     }
 
-    private boolean create(Step.Create step, String actionId) {
+    private boolean create(Step.Create step, String actionId, List<ClusterCache.Expectation> seen) {
         HasMetadata manifest = step.manifest();
         ObjectRef ref = step.object();
         HasMetadata existing = get(ref);
         if (existing == null) {
             try {
-                kinds.resource(manifest).create();
+                seen(kinds.resource(manifest).create(), seen);
                 return true;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) {
@@ -183,11 +286,12 @@ public final class ActionExecutor {
                     KubernetesFailure.Reason.CONFLICT,
                     "create " + ref + ": an object of that name exists and does not belong to action " + actionId);
         }
+        seen(existing, seen);
         return false;
     }
 
-    private boolean deleteOwned(Step.DeleteOwned step) {
-        return deleteIf(step.object(), existing -> {
+    private boolean deleteOwned(Step.DeleteOwned step, List<ClusterCache.Expectation> seen) {
+        return deleteIf(step.object(), seen, existing -> {
             if (!step.actionId().equals(label(existing, StanchLabels.ACTION_ID))) {
                 throw new KubernetesFailure(
                         KubernetesFailure.Reason.CONFLICT,
@@ -205,16 +309,23 @@ public final class ActionExecutor {
      *
      * @return true when this call deleted it; false when it was gone or is not the one meant
      */
-    private boolean deleteIf(ObjectRef ref, java.util.function.Predicate<HasMetadata> wanted) {
+    private boolean deleteIf(
+            ObjectRef ref, List<ClusterCache.Expectation> seen, java.util.function.Predicate<HasMetadata> wanted) {
         for (int attempt = 1; ; attempt++) {
             HasMetadata existing = get(ref);
-            if (existing == null || !wanted.test(existing)) {
+            if (existing == null) {
+                return false;
+            }
+            if (!wanted.test(existing)) {
+                seen(existing, seen);
                 return false;
             }
             try {
                 kinds.resource(ref)
                         .lockResourceVersion(existing.getMetadata().getResourceVersion())
                         .delete();
+                seen.add(new ClusterCache.Expectation.Gone(
+                        ref, existing.getMetadata().getUid()));
                 return true;
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 404) {
@@ -228,8 +339,8 @@ public final class ActionExecutor {
         }
     }
 
-    private boolean relabel(Step.Relabel step) {
-        return update(step.object(), object -> {
+    private boolean relabel(Step.Relabel step, List<ClusterCache.Expectation> seen) {
+        return update(step.object(), seen, object -> {
             ObjectMeta metadata = object.getMetadata();
             Map<String, String> labels = step.labelsAfter(metadata.getLabels());
             Map<String, String> annotations = step.annotationsAfter(metadata.getAnnotations());
@@ -243,8 +354,9 @@ public final class ActionExecutor {
         });
     }
 
-    private boolean editSubjects(ObjectRef ref, UnaryOperator<List<Subject>> edit) {
-        return update(ref, object -> {
+    private boolean editSubjects(
+            ObjectRef ref, UnaryOperator<List<Subject>> edit, List<ClusterCache.Expectation> seen) {
+        return update(ref, seen, object -> {
             List<Subject> subjects = switch (object) {
                 case RoleBinding binding -> binding.getSubjects();
                 case ClusterRoleBinding binding -> binding.getSubjects();
@@ -264,30 +376,35 @@ public final class ActionExecutor {
         });
     }
 
-    private boolean delete(Step.Delete step) {
+    private boolean delete(Step.Delete step, List<ClusterCache.Expectation> seen) {
         // Gone, or a newer object of the same name that this step never meant: nothing to do.
         return deleteIf(
                 step.object(),
+                seen,
                 existing -> step.uid().equals(existing.getMetadata().getUid()));
     }
 
-    private boolean recreate(Step.RecreateServiceAccount step) {
+    private boolean recreate(Step.RecreateServiceAccount step, List<ClusterCache.Expectation> seen) {
         HasMetadata existing = get(step.object());
         if (existing != null && !step.uid().equals(existing.getMetadata().getUid())) {
+            seen(existing, seen);
             return false; // recreated already
         }
         if (existing != null) {
             deleteIf(
                     step.object(),
+                    new ArrayList<>(), // the replacement, seen below, stands for the deletion too
                     current -> step.uid().equals(current.getMetadata().getUid()));
             awaitGone(step.object(), step.uid());
         }
         ServiceAccount replacement = new ServiceAccountBuilder(step.replacement()).build();
         try {
-            client.serviceAccounts()
-                    .inNamespace(step.object().namespace())
-                    .resource(replacement)
-                    .create();
+            seen(
+                    client.serviceAccounts()
+                            .inNamespace(step.object().namespace())
+                            .resource(replacement)
+                            .create(),
+                    seen);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {
                 throw KubernetesFailure.of("create " + step.object(), e);
@@ -312,7 +429,7 @@ public final class ActionExecutor {
                 KubernetesFailure.Reason.TRANSIENT, ref + " (uid " + uid + ") is still there after its deletion");
     }
 
-    private boolean sync(Step.SyncBlockPolicies step) {
+    private boolean sync(Step.SyncBlockPolicies step, List<ClusterCache.Expectation> seen) {
         boolean changed = false;
         for (int attempt = 1; ; attempt++) {
             List<NetworkPolicy> policies = ClusterReader.call(
@@ -328,15 +445,19 @@ public final class ActionExecutor {
                             .getItems());
             List<String> flows =
                     policies.stream().map(BlockPolicies::blockedFlowOf).toList();
+            List<ClusterCache.Expectation> synced = new ArrayList<>();
             try {
                 for (NetworkPolicy policy : policies) {
                     NetworkPolicySpec wanted = BlockPolicies.alignedSpec(policy, flows);
                     if (!sameJson(wanted, policy.getSpec())) {
                         policy.setSpec(wanted);
-                        client.resource(policy).update();
+                        seen(client.resource(policy).update(), synced);
                         changed = true;
+                    } else {
+                        seen(policy, synced);
                     }
                 }
+                seen.addAll(synced);
                 return changed;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt == ATTEMPTS) {
@@ -351,7 +472,7 @@ public final class ActionExecutor {
      * Reads the object, lets {@code change} edit it (null: nothing to change), and writes it back
      * with the resourceVersion it was read at; on a conflict, reads again.
      */
-    private boolean update(ObjectRef ref, UnaryOperator<HasMetadata> change) {
+    private boolean update(ObjectRef ref, List<ClusterCache.Expectation> seen, UnaryOperator<HasMetadata> change) {
         for (int attempt = 1; ; attempt++) {
             HasMetadata current = get(ref);
             if (current == null) {
@@ -359,10 +480,11 @@ public final class ActionExecutor {
             }
             HasMetadata changed = change.apply(current);
             if (changed == null) {
+                seen(current, seen); // unchanged by the edit, as read
                 return false;
             }
             try {
-                kinds.resource(changed).update();
+                seen(kinds.resource(changed).update(), seen);
                 return true;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt == ATTEMPTS) {
@@ -370,6 +492,17 @@ public final class ActionExecutor {
                 }
                 sleep(attempt);
             }
+        }
+    }
+
+    /** Remembers the object as the cluster held it after a step (of a kind the cache holds). */
+    private void seen(@Nullable HasMetadata object, List<ClusterCache.Expectation> seen) {
+        if (cache != null
+                && object != null
+                && object.getMetadata() != null
+                && cache.holds(String.valueOf(object.getKind()))) {
+            seen.add(new ClusterCache.Expectation.Seen(
+                    ObjectRef.of(object), object.getMetadata().getResourceVersion()));
         }
     }
 

@@ -101,7 +101,7 @@ class ActionsApiServerIT {
                 null,
                 false);
         return ActionType.of(kind)
-                .plan(new PlanInput(id, request, Safety.defaults()), new ClusterReader(stanch).read(namespace));
+                .plan(new PlanInput(id, request, Safety.defaults()), CachedSnapshots.read(stanch, namespace));
     }
 
     static Map<String, Object> block(String direction, String peerIp, @Nullable Integer port) {

@@ -136,7 +136,7 @@ class AdminPoliciesApiServerIT {
                 null,
                 false);
         return ActionType.of(kind)
-                .plan(new PlanInput(id, request, Safety.defaults()), new ClusterReader(stanch).read(namespace));
+                .plan(new PlanInput(id, request, Safety.defaults()), CachedSnapshots.read(stanch, namespace));
     }
 
     private static Map<String, Object> block() {

@@ -148,7 +148,7 @@ class CiliumApiServerIT {
                 null,
                 false);
         return ActionType.of(ActionKind.BLOCK_CONNECTION)
-                .plan(new PlanInput(id, request, Safety.defaults()), new ClusterReader(stanch).read(namespace));
+                .plan(new PlanInput(id, request, Safety.defaults()), CachedSnapshots.read(stanch, namespace));
     }
 
     @Test
