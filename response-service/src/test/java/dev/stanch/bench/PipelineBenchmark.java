@@ -99,11 +99,11 @@ public final class PipelineBenchmark {
      * What to run, from system properties.
      *
      * @param rates {@code stanch.bench.rates}: the steady rates, detections/s (default 50,200,500)
-     * @param seconds {@code stanch.bench.seconds}: how long each rate is held (default 10)
+     * @param seconds {@code stanch.bench.seconds}: how long each rate is held (default 5)
      * @param storm {@code stanch.bench.storm}: copies of the storm's detection (default 100000)
      * @param fanOut {@code stanch.bench.fan-out}: pods of the fan-out (default 1000)
      * @param drain {@code stanch.bench.drain}: how long a phase may take to finish after its last
-     *     detection was sent before what is not done is reported as such (default 180 s)
+     *     detection was sent before what is not done is reported as such (default 600 s)
      * @param jfr {@code stanch.bench.jfr}: record Stanch with Java Flight Recorder's profile settings
      *     into {@code target/bench/stanch.jfr} (default false)
      */
@@ -116,10 +116,10 @@ public final class PipelineBenchmark {
                             .map(String::trim)
                             .map(Integer::parseInt)
                             .toList(),
-                    Integer.getInteger("stanch.bench.seconds", 10),
+                    Integer.getInteger("stanch.bench.seconds", 5),
                     Integer.getInteger("stanch.bench.storm", 100_000),
                     Integer.getInteger("stanch.bench.fan-out", 1_000),
-                    Duration.ofSeconds(Integer.getInteger("stanch.bench.drain", 180)),
+                    Duration.ofSeconds(Integer.getInteger("stanch.bench.drain", 600)),
                     Boolean.getBoolean("stanch.bench.jfr"));
         }
     }
@@ -410,6 +410,21 @@ public final class PipelineBenchmark {
         line("|---|---|");
         line("| **Produce → NetworkPolicy acknowledged** | **"
                 + contained.toContain().summary() + "** |");
+        contained
+                .lastAcknowledged()
+                .ifPresent(last -> line("| Throughput: first sent → last acknowledged | "
+                        + String.format(
+                                Locale.ROOT,
+                                "%.1f contained/s",
+                                contained.toContain().count()
+                                        / seconds(
+                                                Duration.between(
+                                                        produced.values()
+                                                                .iterator()
+                                                                .next(),
+                                                        last),
+                                                1))
+                        + " |"));
         line("| produce → action recorded (Kafka, intake: read, plan, ledger) | "
                 + contained.stages().get("intake").summary() + " |");
         line("| recorded → applying (waiting for a runner) | "
@@ -499,6 +514,13 @@ public final class PipelineBenchmark {
                             .allMatch(row ->
                                     !List.of("planned", "approved", "applying").contains(row.status())
                                             && (!"applied".equals(row.status()) || row.acknowledged() != null));
+        }
+
+        Optional<Instant> lastAcknowledged() {
+            return rows.stream()
+                    .map(Row::acknowledged)
+                    .filter(java.util.Objects::nonNull)
+                    .max(Instant::compareTo);
         }
 
         Latencies toContain() {
@@ -643,11 +665,7 @@ public final class PipelineBenchmark {
         Duration sending = Duration.ofNanos(System.nanoTime() - start);
         Contained contained = awaitContained(produced);
         sampler.close();
-        Instant last = contained.rows().stream()
-                .map(Contained.Row::acknowledged)
-                .filter(java.util.Objects::nonNull)
-                .max(Instant::compareTo)
-                .orElse(Instant.now());
+        Instant last = contained.lastAcknowledged().orElse(Instant.now());
         Duration took = Duration.between(first, last);
         long requests = cluster.requestsServed() - requestsBefore;
         Instant end = Instant.now();
