@@ -2,6 +2,7 @@ package dev.stanch.bench;
 
 import dev.stanch.action.BlockPolicies;
 import dev.stanch.bench.BenchCluster.Target;
+import dev.stanch.packaging.Packaging;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -223,13 +224,23 @@ public final class PipelineBenchmark {
         properties.put("stanch.guardrails.max-active-actions", "1000000");
         properties.put("management.endpoints.web.exposure.include", "health,prometheus");
         List<String> jvm = new ArrayList<>();
-        // The chart's memory limit (1 GiB): the heap the image's MaxRAMPercentage gives there.
-        jvm.add("-XX:MaxRAM=1g");
+        // As the chart runs it: the JVM sees the pod's memory limit as its RAM (what a container's cgroup
+        // tells it), and gets the chart's JAVA_TOOL_OPTIONS.
+        Map<String, Object> values = Packaging.yaml(repo.resolve("helm/stanch/values.yaml"));
+        String limit = String.valueOf(((Map<?, ?>) ((Map<?, ?>) values.get("resources")).get("limits")).get("memory"));
+        jvm.add("-XX:MaxRAM=" + limit.replace("Gi", "g").replace("Mi", "m"));
+        String javaToolOptions = String.valueOf(values.get("javaToolOptions"));
         if (settings.jfr()) {
             jvm.add("-XX:StartFlightRecording=filename=" + work.resolve("stanch.jfr") + ",settings=profile");
         }
         stanch = StanchProcess.start(
-                repo.resolve("response-service/target/stanch.jar"), work.resolve("stanch.log"), jvm, properties);
+                repo.resolve("response-service/target/stanch.jar"),
+                work.resolve("stanch.log"),
+                jvm,
+                Map.of("JAVA_TOOL_OPTIONS", javaToolOptions),
+                properties);
+        line("Stanch: `java " + javaToolOptions + " " + String.join(" ", stanch.flags()) + " -jar stanch.jar` (the"
+                + " image's flags, the chart's memory limit and JAVA_TOOL_OPTIONS)");
         Duration ready = stanch.awaitReady(Duration.ofMinutes(3));
         line("");
         line("## Footprint");
@@ -238,8 +249,8 @@ public final class PipelineBenchmark {
         line("|---|---|");
         line("| Start-up: launch of `java -jar stanch.jar` → readiness UP | " + seconds(ready) + " |");
         Thread.sleep(10_000);
-        line("| Idle (10 s after ready): heap used / RSS | " + mib(stanch.heapUsed()) + " / " + mib(stanch.rss())
-                + " |");
+        line("| Idle (10 s after ready): heap used / live data after the last GC / RSS | " + mib(stanch.heapUsed())
+                + " / " + mib(stanch.liveData()) + " / " + mib(stanch.rss()) + " |");
     }
 
     /** The parts alone: what time to contain is compared with. */
@@ -439,9 +450,9 @@ public final class PipelineBenchmark {
                     + String.format(Locale.ROOT, "%.1f×", p99.toNanos() / (double) baselineSum.toNanos()) + " the sum"
                     + " |");
         }
-        line("| Stanch: CPU used / heap max / RSS max during the phase | "
+        line("| Stanch: CPU used / heap max / live data after the last GC / RSS max during the phase | "
                 + String.format(Locale.ROOT, "%.2f cores", cpu.toNanos() / (double) wall.toNanos()) + " / "
-                + mib(sampler.maxHeap()) + " / " + mib(sampler.maxRss()) + " |");
+                + mib(sampler.maxHeap()) + " / " + mib(stanch.liveData()) + " / " + mib(sampler.maxRss()) + " |");
     }
 
     /**
@@ -610,8 +621,10 @@ public final class PipelineBenchmark {
         line("| Counted by `stanch.detections`: all / acted / duplicate | " + (long) all + " / " + (long) acted + " / "
                 + (long) duplicates + " |");
         line("| Heap used before / max / after; RSS before / max / after | " + mib(heapBefore) + " / "
-                + mib(sampler.maxHeap()) + " / " + mib(stanch.heapUsed()) + "; " + mib(rssBefore) + " / "
-                + mib(sampler.maxRss()) + " / " + mib(stanch.rss()) + " |");
+                + mib(Math.max(heapBefore, sampler.maxHeap())) + " / " + mib(stanch.heapUsed()) + "; " + mib(rssBefore)
+                + " / " + mib(Math.max(rssBefore, sampler.maxRss())) + " / " + mib(stanch.rss())
+                + "; live data after the last GC "
+                + mib(stanch.liveData()) + " |");
     }
 
     /**
@@ -689,7 +702,8 @@ public final class PipelineBenchmark {
                         "%.1f",
                         stanchRequests / (double) Math.max(1, contained.rows().size()))
                 + " / " + cluster.audit().peakRequestsPerSecond(first, end.plusSeconds(1)) + " |");
-        line("| Stanch: heap max / RSS max | " + mib(sampler.maxHeap()) + " / " + mib(sampler.maxRss()) + " |");
+        line("| Stanch: heap max / live data after the last GC / RSS max | " + mib(sampler.maxHeap()) + " / "
+                + mib(stanch.liveData()) + " / " + mib(sampler.maxRss()) + " |");
     }
 
     /** A Falco event as Falcosidekick's Kafka output sends it: an outbound connection to a C2 address. */

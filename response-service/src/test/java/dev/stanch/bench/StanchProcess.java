@@ -1,5 +1,6 @@
 package dev.stanch.bench;
 
+import dev.stanch.packaging.Packaging;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,10 +25,12 @@ final class StanchProcess implements AutoCloseable {
     private final Process process;
     private final Instant launched;
     private final int port;
+    private final List<String> flags;
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private StanchProcess(Process process, Instant launched, int port) {
+    private StanchProcess(Process process, Instant launched, int port, List<String> flags) {
+        this.flags = flags;
         this.process = process;
         this.launched = launched;
         this.port = port;
@@ -35,9 +38,11 @@ final class StanchProcess implements AutoCloseable {
 
     /**
      * @param jvmFlags on top of the image's entrypoint flags
+     * @param environment on top of this process's (e.g. {@code JAVA_TOOL_OPTIONS})
      * @param properties Spring properties, given as {@code --key=value} arguments
      */
-    static StanchProcess start(Path jar, Path log, List<String> jvmFlags, Map<String, String> properties)
+    static StanchProcess start(
+            Path jar, Path log, List<String> jvmFlags, Map<String, String> environment, Map<String, String> properties)
             throws IOException {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is not built: run the benchmark with `package` before `exec:java`"
@@ -45,17 +50,24 @@ final class StanchProcess implements AutoCloseable {
         }
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        // The image's entrypoint (response-service/Dockerfile).
-        command.addAll(List.of("-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError"));
+        // The image's entrypoint's JVM flags (response-service/Dockerfile), between java and the launcher.
+        List<String> entrypoint = Packaging.entrypoint();
+        command.addAll(entrypoint.subList(1, entrypoint.size() - 1));
         command.addAll(jvmFlags);
         command.addAll(List.of("-jar", jar.toString()));
+        List<String> flags = List.copyOf(command.subList(1, command.indexOf("-jar")));
         properties.forEach((key, value) -> command.add("--" + key + "=" + value));
         Instant launched = Instant.now();
-        Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        return new StanchProcess(process, launched, Integer.parseInt(properties.get("server.port")));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(environment);
+        Process process =
+                builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new StanchProcess(process, launched, Integer.parseInt(properties.get("server.port")), flags);
+    }
+
+    /** The JVM's flags on its command line. */
+    List<String> flags() {
+        return flags;
     }
 
     long pid() {
@@ -120,6 +132,14 @@ final class StanchProcess implements AutoCloseable {
     /** Heap in use now, as the JVM reports it to Micrometer (every heap pool). */
     long heapUsed() throws IOException, InterruptedException {
         return (long) metric("jvm_memory_used_bytes", "area=\"heap\"");
+    }
+
+    /**
+     * The old generation after the last full or mixed collection ({@code jvm.gc.live.data.size}): what
+     * the heap must hold, as against {@link #heapUsed()}, which includes garbage not collected yet.
+     */
+    long liveData() throws IOException, InterruptedException {
+        return (long) metric("jvm_gc_live_data_size_bytes");
     }
 
     /** Resident set size of the process, from {@code /proc}. */

@@ -11,8 +11,11 @@ import java.util.Map;
 import org.yaml.snakeyaml.Yaml;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The packaging files as the tests read them: the Dockerfile's instructions, compose, the chart. */
-final class Packaging {
+/**
+ * The packaging files as the tests read them: the Dockerfile's instructions, compose, the chart. The
+ * pipeline benchmark starts Stanch with the image's entrypoint flags from here too.
+ */
+public final class Packaging {
 
     static final Path REPO = Path.of(System.getProperty("stanch.repo", ".."));
     static final Path DOCKERFILE = REPO.resolve("response-service/Dockerfile");
@@ -48,7 +51,7 @@ final class Packaging {
     }
 
     /** The last ENTRYPOINT, which must be in exec form (a JSON array). */
-    static List<String> entrypoint() {
+    public static List<String> entrypoint() {
         List<String> entrypoints = instruction("ENTRYPOINT");
         String last = entrypoints.getLast();
         if (!last.startsWith("[")) {
@@ -58,7 +61,7 @@ final class Packaging {
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> yaml(Path file) {
+    public static Map<String, Object> yaml(Path file) {
         return (Map<String, Object>) new Yaml().load(read(file));
     }
 

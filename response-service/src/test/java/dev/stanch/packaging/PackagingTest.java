@@ -166,7 +166,11 @@ class PackagingTest {
     void theEntrypointRunsTheLauncherInExecFormWithContainerFlags() {
         List<String> entrypoint = Packaging.entrypoint();
         assertThat(entrypoint.getFirst()).isEqualTo("java");
-        assertThat(entrypoint).contains("-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError");
+        assertThat(entrypoint).contains("-XX:+ExitOnOutOfMemoryError");
+        // The heap's share as an environment default, so that the chart's javaToolOptions can replace
+        // it: a flag on the command line would win over JAVA_TOOL_OPTIONS.
+        assertThat(entrypoint).noneMatch(argument -> argument.startsWith("-XX:MaxRAMPercentage"));
+        assertThat(instruction("ENV")).contains("JAVA_TOOL_OPTIONS=\"-XX:MaxRAMPercentage=60\"");
         assertThat(entrypoint.getLast()).isEqualTo("org.springframework.boot.loader.launch.JarLauncher");
         assertThat(instruction("CMD")).isEmpty();
         assertThat(instruction("HEALTHCHECK")).isEmpty();
