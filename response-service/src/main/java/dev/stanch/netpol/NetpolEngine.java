@@ -664,18 +664,13 @@ public final class NetpolEngine {
 
     /** Which policies select which pod, per direction and tier, in evaluation order. */
     private void selectPods() {
-        List<List<PodEntry>> byNamespace = new ArrayList<>();
-        for (int i = 0; i < namespaceNames.size(); i++) {
-            byNamespace.add(new ArrayList<>());
-        }
-        for (PodEntry pod : pods) {
-            byNamespace.get(pod.namespace).add(pod);
-        }
+        LabelIndex<PodEntry> byLabel = new LabelIndex<>(
+                Arrays.asList(pods), pod -> pod.namespace, pod -> pod.model.labels(), namespaceNames.size());
         IntLists lists = new IntLists(pods.length);
         List<NetworkPolicyModel> models = state.networkPolicies();
         for (int p = 0; p < networkPolicies.length; p++) {
             NetworkPolicyModel model = models.get(p);
-            for (PodEntry pod : byNamespace.get(namespaceIds.get(model.namespace()))) {
+            for (PodEntry pod : byLabel.candidates(namespaceIds.get(model.namespace()), model.podSelector())) {
                 if (model.podSelector().matches(pod.model.labels())) {
                     if (model.ingress()) {
                         lists.add(lists.ingress, pod.id, p);
@@ -708,7 +703,7 @@ public final class NetpolEngine {
             }
             BitSet selected = namespaces(model.subject().namespaces());
             for (int ns = selected.nextSetBit(0); ns >= 0; ns = selected.nextSetBit(ns + 1)) {
-                for (PodEntry pod : byNamespace.get(ns)) {
+                for (PodEntry pod : byLabel.candidates(ns, model.subject().pods())) {
                     if (!model.subject().pods().matches(pod.model.labels())) {
                         continue;
                     }
@@ -1084,10 +1079,11 @@ public final class NetpolEngine {
             blocks.addAll(before.egressBlocks);
             blocks.addAll(after.ingressBlocks);
             blocks.addAll(after.egressBlocks);
+            List<IpRange> atoms = IpPartition.atoms(blocks, true);
             List<ConnectivityChange> changes = new ArrayList<>();
             for (Direction direction : Direction.values()) {
                 ConnectivityChange pending = null;
-                for (IpRange range : IpPartition.atoms(blocks, true)) {
+                for (IpRange range : atoms) {
                     AddressParty peer = new AddressParty(range);
                     ConnectionSet was = external(before, subjectBefore, peer, direction);
                     ConnectionSet is = external(after, subjectAfter, peer, direction);
