@@ -38,6 +38,16 @@ final class IpPartition {
     }
 
     /**
+     * As {@link #atoms(List, boolean)} with both families, from the blocks' boundaries per family
+     * (what {@link #boundaries} gives; the union of two such sets is that of both block lists).
+     */
+    static List<IpRange> atoms(TreeSet<BigInteger> ipv4Boundaries, TreeSet<BigInteger> ipv6Boundaries) {
+        List<IpRange> atoms = new ArrayList<>(pieces(IpRange.everything(false), ipv4Boundaries));
+        atoms.addAll(pieces(IpRange.everything(true), ipv6Boundaries));
+        return atoms;
+    }
+
+    /**
      * The pieces of one family's space between consecutive boundaries. Every piece is an atom of its
      * own: a block's ranges are disjoint and never adjacent ({@link IpSet#of} merges them), so at
      * each boundary — the first address of some block's range, or the one after its last — that

@@ -1074,12 +1074,13 @@ public final class NetpolEngine {
 
         private List<ConnectivityChange> externalChanges(
                 Endpoint subjectNode, PodEntry subjectBefore, PodEntry subjectAfter) {
-            List<IpSet> blocks = new ArrayList<>();
-            blocks.addAll(before.ingressBlocks);
-            blocks.addAll(before.egressBlocks);
-            blocks.addAll(after.ingressBlocks);
-            blocks.addAll(after.egressBlocks);
-            List<IpRange> atoms = IpPartition.atoms(blocks, true);
+            // The boundaries of every block of both views, both families always (a blast radius must
+            // not leave out IPv6 because no policy names it): each view has its own already.
+            TreeSet<BigInteger> ipv4 = new TreeSet<>(before.ipv4Boundaries);
+            ipv4.addAll(after.ipv4Boundaries);
+            TreeSet<BigInteger> ipv6 = new TreeSet<>(before.ipv6Boundaries);
+            ipv6.addAll(after.ipv6Boundaries);
+            List<IpRange> atoms = IpPartition.atoms(ipv4, ipv6);
             List<ConnectivityChange> changes = new ArrayList<>();
             for (Direction direction : Direction.values()) {
                 ConnectivityChange pending = null;

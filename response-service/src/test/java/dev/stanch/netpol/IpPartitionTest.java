@@ -48,6 +48,14 @@ class IpPartitionTest {
             }
             boolean both = random.nextBoolean();
             assertThat(IpPartition.atoms(blocks, both)).as("blocks %s", blocks).isEqualTo(byDefinition(blocks, both));
+            // Both families from boundaries, as a blast radius unites two views' boundaries.
+            List<IpSet> half = blocks.subList(0, blocks.size() / 2);
+            List<IpSet> rest = blocks.subList(blocks.size() / 2, blocks.size());
+            var ipv4 = IpPartition.boundaries(half, false);
+            ipv4.addAll(IpPartition.boundaries(rest, false));
+            var ipv6 = IpPartition.boundaries(half, true);
+            ipv6.addAll(IpPartition.boundaries(rest, true));
+            assertThat(IpPartition.atoms(ipv4, ipv6)).isEqualTo(byDefinition(blocks, true));
         }
     }
 
