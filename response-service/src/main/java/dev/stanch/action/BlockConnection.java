@@ -1,5 +1,6 @@
 package dev.stanch.action;
 
+import dev.stanch.netpol.ClusterState;
 import dev.stanch.netpol.ConnectionSet;
 import dev.stanch.netpol.ConnectivityChange;
 import dev.stanch.netpol.ConnectivityDiff;
@@ -16,6 +17,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -180,7 +182,7 @@ public final class BlockConnection implements ActionType {
                     Refusal.INVALID, "a policy named " + policyName + " exists already: action ids must be unique");
         }
         List<NetworkPolicy> siblings = siblings(cluster, pod, request.direction);
-        Candidate byNetworkPolicy = networkPolicy(input, cluster, pod, subject, siblings);
+        Candidate byNetworkPolicy = networkPolicy(input, cluster, pod, subject, siblings, before.state());
         Check byNetworkPolicyCheck = byNetworkPolicy.check(before, subject);
         List<String> problems = new ArrayList<>(byNetworkPolicyCheck.problems());
         ConnectivityDiff diff = byNetworkPolicyCheck.diff();
@@ -223,9 +225,9 @@ public final class BlockConnection implements ActionType {
                                     + request.direction.word() + " traffic (and Cilium enforces no"
                                     + " AdminNetworkPolicy, nor ClusterNetworkPolicy before 1.20)");
                 }
-                byDenial = ciliumPolicy(input, cluster, pod, denied);
+                byDenial = ciliumPolicy(input, cluster, pod, denied, before.state());
             } else if (adminApi.isPresent() && adminLimit == null) {
-                byDenial = adminPolicy(adminApi.get(), input, cluster, pod, denied, warnings);
+                byDenial = adminPolicy(adminApi.get(), input, cluster, pod, denied, warnings, before.state());
             } else if (adminLimit != null) {
                 return Planning.refuse(Refusal.UNSUPPORTED, noNetworkPolicy + "; and " + adminLimit);
             } else {
@@ -417,7 +419,12 @@ public final class BlockConnection implements ActionType {
     private record Check(List<String> problems, ConnectivityDiff diff) {}
 
     private static Candidate networkPolicy(
-            PlanInput input, ClusterSnapshot cluster, Pod pod, Flow flow, List<NetworkPolicy> siblings) {
+            PlanInput input,
+            ClusterSnapshot cluster,
+            Pod pod,
+            Flow flow,
+            List<NetworkPolicy> siblings,
+            ClusterState before) {
         String actionId = input.actionId();
         String uid = pod.getMetadata().getUid();
         Direction direction = flow.request.direction;
@@ -444,7 +451,7 @@ public final class BlockConnection implements ActionType {
         undo.add(new Step.DeleteOwned(ObjectRef.of(policy), actionId));
         undo.add(sync);
         undo.addAll(unlabel(actionId, pod, flow.peer));
-        return new Candidate(policy, steps, undo, NetpolEngine.index(after.networkState()));
+        return new Candidate(policy, steps, undo, NetpolEngine.index(after.networkState(before)));
     }
 
     private static Candidate adminPolicy(
@@ -453,7 +460,8 @@ public final class BlockConnection implements ActionType {
             ClusterSnapshot cluster,
             Pod pod,
             Flow flow,
-            List<String> warnings) {
+            List<String> warnings,
+            ClusterState before) {
         String actionId = input.actionId();
         AdminPolicies.Priority priority = AdminPolicies.priority(cluster.adminPolicies());
         if (!priority.tiedWith().isEmpty()) {
@@ -469,10 +477,12 @@ public final class BlockConnection implements ActionType {
                 pod,
                 flow.peer,
                 policy,
-                labelled(cluster, actionId, pod, flow.peer).withAdminPolicies(policies));
+                labelled(cluster, actionId, pod, flow.peer).withAdminPolicies(policies),
+                before);
     }
 
-    private static Candidate ciliumPolicy(PlanInput input, ClusterSnapshot cluster, Pod pod, Flow flow) {
+    private static Candidate ciliumPolicy(
+            PlanInput input, ClusterSnapshot cluster, Pod pod, Flow flow, ClusterState before) {
         String actionId = input.actionId();
         GenericKubernetesResource policy =
                 CiliumPolicies.block(input.namespace(), actionId, flow.request.direction, flow.blocked, flow.peer);
@@ -483,18 +493,24 @@ public final class BlockConnection implements ActionType {
                 pod,
                 flow.peer,
                 policy,
-                labelled(cluster, actionId, pod, flow.peer).withCiliumPolicies(policies));
+                labelled(cluster, actionId, pod, flow.peer).withCiliumPolicies(policies),
+                before);
     }
 
     /** A policy that denies the flow: label, create; undo by deleting it and removing the labels. */
     private static Candidate denial(
-            String actionId, Pod pod, @Nullable Pod peer, GenericKubernetesResource policy, ClusterSnapshot after) {
+            String actionId,
+            Pod pod,
+            @Nullable Pod peer,
+            GenericKubernetesResource policy,
+            ClusterSnapshot after,
+            ClusterState before) {
         List<Step> steps = new ArrayList<>(label(actionId, pod, peer));
         steps.add(new Step.Create(policy));
         List<Step> undo = new ArrayList<>();
         undo.add(new Step.DeleteOwned(ObjectRef.of(policy), actionId));
         undo.addAll(unlabel(actionId, pod, peer));
-        return new Candidate(policy, steps, undo, NetpolEngine.index(after.networkState()));
+        return new Candidate(policy, steps, undo, NetpolEngine.index(after.networkState(before)));
     }
 
     private static List<Step> label(String actionId, Pod pod, @Nullable Pod peer) {
@@ -518,18 +534,15 @@ public final class BlockConnection implements ActionType {
 
     /** The snapshot with the pod (and peer pod) carrying the block's labels. */
     private static ClusterSnapshot labelled(ClusterSnapshot cluster, String actionId, Pod pod, @Nullable Pod peer) {
-        List<Pod> pods = cluster.pods().stream()
-                .map(p -> {
-                    if (p == pod) {
-                        return withLabel(p, StanchLabels.blockLabel(actionId));
-                    }
-                    if (p == peer) {
-                        return withLabel(p, StanchLabels.peerLabel(actionId));
-                    }
-                    return p;
-                })
-                .toList();
-        return cluster.withPods(pods);
+        Pod[] pods = cluster.pods().toArray(Pod[]::new);
+        for (int i = 0; i < pods.length; i++) {
+            if (pods[i] == pod) {
+                pods[i] = withLabel(pod, StanchLabels.blockLabel(actionId));
+            } else if (pods[i] == peer) {
+                pods[i] = withLabel(peer, StanchLabels.peerLabel(actionId));
+            }
+        }
+        return cluster.withPods(Arrays.asList(pods));
     }
 
     private static Pod withLabel(Pod pod, String key) {

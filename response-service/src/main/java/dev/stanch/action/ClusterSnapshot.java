@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodIP;
+import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -160,28 +162,66 @@ public record ClusterSnapshot(
      * a terminating or finished pod may still show an address that now belongs to another.
      */
     public List<Pod> podsWithIp(String ip) {
-        return pods.stream()
-                .filter(pod -> pod.getStatus() != null
-                        && (ip.equals(pod.getStatus().getPodIP())
-                                || (pod.getStatus().getPodIPs() != null
-                                        && pod.getStatus().getPodIPs().stream()
-                                                .anyMatch(address -> ip.equals(address.getIp())))))
-                .filter(pod -> pod.getSpec() == null
-                        || !Boolean.TRUE.equals(pod.getSpec().getHostNetwork()))
-                .filter(pod -> pod.getMetadata().getDeletionTimestamp() == null)
-                .filter(pod -> !"Succeeded".equals(pod.getStatus().getPhase())
-                        && !"Failed".equals(pod.getStatus().getPhase()))
-                .toList();
+        // A plain loop that checks the address first: this runs over every pod for each plan.
+        List<Pod> found = List.of();
+        for (Pod pod : pods) {
+            PodStatus status = pod.getStatus();
+            if (status == null || !hasIp(status, ip)) {
+                continue;
+            }
+            if ((pod.getSpec() == null || !Boolean.TRUE.equals(pod.getSpec().getHostNetwork()))
+                    && pod.getMetadata().getDeletionTimestamp() == null
+                    && !"Succeeded".equals(status.getPhase())
+                    && !"Failed".equals(status.getPhase())) {
+                if (found.isEmpty()) {
+                    found = new ArrayList<>(1);
+                }
+                found.add(pod);
+            }
+        }
+        return found.isEmpty() ? List.of() : List.copyOf(found);
+    }
+
+    private static boolean hasIp(PodStatus status, String ip) {
+        if (ip.equals(status.getPodIP())) {
+            return true;
+        }
+        if (status.getPodIPs() != null) {
+            for (PodIP address : status.getPodIPs()) {
+                if (ip.equals(address.getIp())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** The policy engine's view: namespaces, pods and the policies of every tier. */
     public ClusterState networkState() {
-        List<HasMetadata> objects = new ArrayList<>(namespaces);
+        return ClusterState.of(networkObjects());
+    }
+
+    /**
+     * As {@link #networkState()}, taking over what {@code previous} read from the objects this
+     * snapshot shares with it (the same instances): a plan's "after" differs from its "before" in a
+     * pod or two and a policy, and reading the rest again was most of a plan's cost.
+     */
+    ClusterState networkState(ClusterState previous) {
+        return ClusterState.builder().reusing(previous).addAll(networkObjects()).build();
+    }
+
+    private List<HasMetadata> networkObjects() {
+        List<HasMetadata> objects = new ArrayList<>(namespaces.size()
+                + pods.size()
+                + networkPolicies.size()
+                + adminPolicies.size()
+                + ciliumPolicies.size());
+        objects.addAll(namespaces);
         objects.addAll(pods);
         objects.addAll(networkPolicies);
         objects.addAll(adminPolicies);
         objects.addAll(ciliumPolicies);
-        return ClusterState.of(objects);
+        return objects;
     }
 
     private static <T extends HasMetadata> Optional<T> find(List<T> objects, String namespace, String name) {

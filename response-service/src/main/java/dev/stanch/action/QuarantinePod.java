@@ -215,7 +215,7 @@ public final class QuarantinePod implements ActionType {
 
         NetpolEngine before = NetpolEngine.index(cluster.networkState());
         NetpolEngine after = NetpolEngine.index(
-                withChanges(cluster, quarantined, networkPolicy, adminPolicy).networkState());
+                withChanges(cluster, quarantined, networkPolicy, adminPolicy).networkState(before.state()));
         Endpoint subject = Endpoint.pod(namespace, input.pod());
         ConnectivityDiff diff = NetpolEngine.diff(before, after, subject);
         List<ConnectivityChange> remaining = Isolation.remaining(after, quarantined);

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,8 @@ public final class ClusterState {
     private final List<TieredPolicyModel> adminPolicies;
     private final List<TieredPolicyModel> ciliumPolicies;
     private final List<String> warnings;
+    /** What each object was read as, by identity, for a derived view to reuse ({@link Builder#reusing}). */
+    private final Map<HasMetadata, Object> parsed;
 
     private ClusterState(
             List<HasMetadata> objects,
@@ -59,8 +62,10 @@ public final class ClusterState {
             List<NetworkPolicyModel> networkPolicies,
             List<TieredPolicyModel> adminPolicies,
             List<TieredPolicyModel> ciliumPolicies,
-            List<String> warnings) {
+            List<String> warnings,
+            Map<HasMetadata, Object> parsed) {
         this.objects = List.copyOf(objects);
+        this.parsed = parsed;
         this.namespaces = namespaces;
         this.pods = List.copyOf(pods);
         this.networkPolicies = List.copyOf(networkPolicies);
@@ -79,7 +84,7 @@ public final class ClusterState {
 
     /** A builder holding this state's objects, to add, replace or remove some (the "after"). */
     public Builder toBuilder() {
-        return builder().addAll(objects);
+        return builder().reusing(this).addAll(objects);
     }
 
     /** The objects this state was built from. */
@@ -123,8 +128,22 @@ public final class ClusterState {
     public static final class Builder {
 
         private final Map<ObjectKey, HasMetadata> objects = new LinkedHashMap<>();
+        private Map<HasMetadata, Object> reuse = Map.of();
 
         private Builder() {}
+
+        /**
+         * Reads the objects that are the very instances (by identity) {@code previous} was built from
+         * no more: the models it read them as are taken over. For deriving a view ("after an
+         * action") from a snapshot of mostly the same objects, which then costs little more than the
+         * objects that changed. The models depend on nothing but their object, so the result is the
+         * same as reading everything again — provided the objects were not modified in place since,
+         * which holds for snapshots: the API's objects are replaced, never edited.
+         */
+        public Builder reusing(ClusterState previous) {
+            this.reuse = previous.parsed;
+            return this;
+        }
 
         /**
          * Adds an object, replacing one of the same kind, namespace and name.
@@ -149,7 +168,7 @@ public final class ClusterState {
         }
 
         public ClusterState build() {
-            return new Assembler(List.copyOf(objects.values())).assemble();
+            return new Assembler(List.copyOf(objects.values()), reuse).assemble();
         }
     }
 
@@ -197,9 +216,12 @@ public final class ClusterState {
         private final List<NetworkPolicyModel> networkPolicies = new ArrayList<>();
         private final List<TieredPolicyModel> adminPolicies = new ArrayList<>();
         private final List<TieredPolicyModel> ciliumPolicies = new ArrayList<>();
+        private final Map<HasMetadata, Object> reuse;
+        private final Map<HasMetadata, Object> parsed = new IdentityHashMap<>();
 
-        Assembler(List<HasMetadata> objects) {
+        Assembler(List<HasMetadata> objects, Map<HasMetadata, Object> reuse) {
             this.objects = objects;
+            this.reuse = reuse;
         }
 
         ClusterState assemble() {
@@ -266,7 +288,7 @@ public final class ClusterState {
                                                             .getJobTemplate()
                                                             .getSpec()
                                                             .getTemplate()));
-                        case NetworkPolicy policy -> networkPolicies.add(PolicyReader.networkPolicy(policy));
+                        case NetworkPolicy policy -> networkPolicies.add(networkPolicy(policy));
                         case GenericKubernetesResource resource -> addGeneric(resource);
                         default -> {
                             // Services, ConfigMaps and the like do not change who may talk to whom.
@@ -286,7 +308,49 @@ public final class ClusterState {
             warnAboutPriorityTies();
             ciliumPolicies.sort(Comparator.comparing(policy -> policy.ref().toString()));
             return new ClusterState(
-                    objects, namespaces, pods, networkPolicies, adminPolicies, ciliumPolicies, warnings);
+                    objects, namespaces, pods, networkPolicies, adminPolicies, ciliumPolicies, warnings, parsed);
+        }
+
+        /** A NetworkPolicy read, or why it cannot be: read once per object. */
+        private NetworkPolicyModel networkPolicy(NetworkPolicy policy) {
+            Object read = reuse.get(policy);
+            if (read == null) {
+                try {
+                    read = PolicyReader.networkPolicy(policy);
+                } catch (InvalidResourceException e) {
+                    read = e;
+                }
+            }
+            parsed.put(policy, read);
+            if (read instanceof InvalidResourceException e) {
+                throw e;
+            }
+            return (NetworkPolicyModel) read;
+        }
+
+        /** What a pod's model takes from the pod alone (its owner depends on the other objects). */
+        private PodParts podParts(Pod pod) {
+            if (reuse.get(pod) instanceof PodParts parts) {
+                parsed.put(pod, parts);
+                return parts;
+            }
+            List<IpRange> addresses = new ArrayList<>();
+            if (pod.getStatus() != null) {
+                List<PodIP> podIps = pod.getStatus().getPodIPs();
+                if (podIps != null && !podIps.isEmpty()) {
+                    podIps.forEach(ip -> address(ip.getIp(), addresses));
+                } else {
+                    address(pod.getStatus().getPodIP(), addresses);
+                }
+            }
+            List<String> portWarnings = new ArrayList<>();
+            PodParts parts = new PodParts(
+                    Map.copyOf(labels(pod.getMetadata())),
+                    List.copyOf(ports(pod.getSpec(), describe(pod), portWarnings)),
+                    List.copyOf(portWarnings),
+                    List.copyOf(addresses));
+            parsed.put(pod, parts);
+            return parts;
         }
 
         private void addNamespace(Namespace namespace) {
@@ -346,23 +410,10 @@ public final class ClusterState {
                     // the owner's template must not stand in for them.
                     continue;
                 }
-                List<IpRange> addresses = new ArrayList<>();
-                if (pod.getStatus() != null) {
-                    List<PodIP> podIps = pod.getStatus().getPodIPs();
-                    if (podIps != null && !podIps.isEmpty()) {
-                        podIps.forEach(ip -> address(ip.getIp(), addresses));
-                    } else {
-                        address(pod.getStatus().getPodIP(), addresses);
-                    }
-                }
+                PodParts parts = podParts(pod);
+                warnings.addAll(parts.portWarnings());
                 pods.add(new PodModel(
-                        namespace,
-                        metadata.getName(),
-                        labels(metadata),
-                        ports(pod.getSpec(), describe(pod)),
-                        owner,
-                        addresses,
-                        false));
+                        namespace, metadata.getName(), parts.labels(), parts.ports(), owner, parts.addresses(), false));
             }
             for (Workload workload : workloads.values()) {
                 if (covered.contains(workload.key())) {
@@ -383,7 +434,7 @@ public final class ClusterState {
                         workload.key().namespace(),
                         workload.key().name(),
                         template.getMetadata() == null ? Map.of() : labels(template.getMetadata()),
-                        ports(template.getSpec(), workload.key().toString()),
+                        ports(template.getSpec(), workload.key().toString(), warnings),
                         outermost,
                         List.of(),
                         true));
@@ -410,7 +461,7 @@ public final class ClusterState {
             return current;
         }
 
-        private void address(@Nullable String ip, List<IpRange> addresses) {
+        private static void address(@Nullable String ip, List<IpRange> addresses) {
             if (ip == null || ip.isEmpty()) {
                 return;
             }
@@ -421,7 +472,7 @@ public final class ClusterState {
             }
         }
 
-        private List<PodModel.ContainerPort> ports(@Nullable PodSpec spec, String owner) {
+        private static List<PodModel.ContainerPort> ports(@Nullable PodSpec spec, String owner, List<String> warnings) {
             if (spec == null || spec.getContainers() == null) {
                 return List.of();
             }
@@ -510,6 +561,20 @@ public final class ClusterState {
             return kind + " " + (namespace == null ? "" : namespace + "/") + metadata.getName();
         }
     }
+
+    /**
+     * What a pod's model takes from the pod object alone, kept for views derived from this one.
+     *
+     * @param labels its labels
+     * @param ports its container ports
+     * @param portWarnings what was wrong with its ports
+     * @param addresses its addresses
+     */
+    private record PodParts(
+            Map<String, String> labels,
+            List<PodModel.ContainerPort> ports,
+            List<String> portWarnings,
+            List<IpRange> addresses) {}
 
     /**
      * Identifies a workload.

@@ -2,7 +2,6 @@ package dev.stanch.netpol;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import java.util.TreeSet;
 
@@ -38,27 +37,26 @@ final class IpPartition {
         return atoms;
     }
 
-    private static List<IpRange> family(List<IpSet> blocks, boolean ipv6) {
-        IpRange space = IpRange.everything(ipv6);
-        List<IpRange> elementary = pieces(space, boundaries(blocks, ipv6));
-        List<IpRange> atoms = new ArrayList<>();
-        BitSet previousMembership = null;
-        for (IpRange piece : elementary) {
-            BitSet membership = new BitSet(blocks.size());
-            for (int i = 0; i < blocks.size(); i++) {
-                if (blocks.get(i).containsAll(piece)) {
-                    membership.set(i);
-                }
-            }
-            if (previousMembership != null && previousMembership.equals(membership)) {
-                IpRange last = atoms.removeLast();
-                atoms.add(new IpRange(ipv6, last.first(), piece.last()));
-            } else {
-                atoms.add(piece);
-            }
-            previousMembership = membership;
-        }
+    /**
+     * As {@link #atoms(List, boolean)} with both families, from the blocks' boundaries per family
+     * (what {@link #boundaries} gives; the union of two such sets is that of both block lists).
+     */
+    static List<IpRange> atoms(TreeSet<BigInteger> ipv4Boundaries, TreeSet<BigInteger> ipv6Boundaries) {
+        List<IpRange> atoms = new ArrayList<>(pieces(IpRange.everything(false), ipv4Boundaries));
+        atoms.addAll(pieces(IpRange.everything(true), ipv6Boundaries));
         return atoms;
+    }
+
+    /**
+     * The pieces of one family's space between consecutive boundaries. Every piece is an atom of its
+     * own: a block's ranges are disjoint and never adjacent ({@link IpSet#of} merges them), so at
+     * each boundary — the first address of some block's range, or the one after its last — that
+     * block contains the addresses on one side and not those on the other, and the two neighbouring
+     * pieces differ in membership. (Comparing every piece with every block was quadratic: one Stanch
+     * block policy per pod meant millions of containment checks per blast radius.)
+     */
+    private static List<IpRange> family(List<IpSet> blocks, boolean ipv6) {
+        return pieces(IpRange.everything(ipv6), boundaries(blocks, ipv6));
     }
 
     /** Every address at which some block starts or stops, for one family. */

@@ -664,18 +664,13 @@ public final class NetpolEngine {
 
     /** Which policies select which pod, per direction and tier, in evaluation order. */
     private void selectPods() {
-        List<List<PodEntry>> byNamespace = new ArrayList<>();
-        for (int i = 0; i < namespaceNames.size(); i++) {
-            byNamespace.add(new ArrayList<>());
-        }
-        for (PodEntry pod : pods) {
-            byNamespace.get(pod.namespace).add(pod);
-        }
+        LabelIndex<PodEntry> byLabel = new LabelIndex<>(
+                Arrays.asList(pods), pod -> pod.namespace, pod -> pod.model.labels(), namespaceNames.size());
         IntLists lists = new IntLists(pods.length);
         List<NetworkPolicyModel> models = state.networkPolicies();
         for (int p = 0; p < networkPolicies.length; p++) {
             NetworkPolicyModel model = models.get(p);
-            for (PodEntry pod : byNamespace.get(namespaceIds.get(model.namespace()))) {
+            for (PodEntry pod : byLabel.candidates(namespaceIds.get(model.namespace()), model.podSelector())) {
                 if (model.podSelector().matches(pod.model.labels())) {
                     if (model.ingress()) {
                         lists.add(lists.ingress, pod.id, p);
@@ -708,7 +703,7 @@ public final class NetpolEngine {
             }
             BitSet selected = namespaces(model.subject().namespaces());
             for (int ns = selected.nextSetBit(0); ns >= 0; ns = selected.nextSetBit(ns + 1)) {
-                for (PodEntry pod : byNamespace.get(ns)) {
+                for (PodEntry pod : byLabel.candidates(ns, model.subject().pods())) {
                     if (!model.subject().pods().matches(pod.model.labels())) {
                         continue;
                     }
@@ -1079,15 +1074,17 @@ public final class NetpolEngine {
 
         private List<ConnectivityChange> externalChanges(
                 Endpoint subjectNode, PodEntry subjectBefore, PodEntry subjectAfter) {
-            List<IpSet> blocks = new ArrayList<>();
-            blocks.addAll(before.ingressBlocks);
-            blocks.addAll(before.egressBlocks);
-            blocks.addAll(after.ingressBlocks);
-            blocks.addAll(after.egressBlocks);
+            // The boundaries of every block of both views, both families always (a blast radius must
+            // not leave out IPv6 because no policy names it): each view has its own already.
+            TreeSet<BigInteger> ipv4 = new TreeSet<>(before.ipv4Boundaries);
+            ipv4.addAll(after.ipv4Boundaries);
+            TreeSet<BigInteger> ipv6 = new TreeSet<>(before.ipv6Boundaries);
+            ipv6.addAll(after.ipv6Boundaries);
+            List<IpRange> atoms = IpPartition.atoms(ipv4, ipv6);
             List<ConnectivityChange> changes = new ArrayList<>();
             for (Direction direction : Direction.values()) {
                 ConnectivityChange pending = null;
-                for (IpRange range : IpPartition.atoms(blocks, true)) {
+                for (IpRange range : atoms) {
                     AddressParty peer = new AddressParty(range);
                     ConnectionSet was = external(before, subjectBefore, peer, direction);
                     ConnectionSet is = external(after, subjectAfter, peer, direction);

@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -133,5 +138,85 @@ class ClusterStateTest {
         assertThat(after.networkPolicies()).isEmpty();
         assertThat(after.pods()).hasSize(1);
         assertThat(after.pods().getFirst().namespace()).isEqualTo("default");
+    }
+
+    /**
+     * A view derived with {@link ClusterState.Builder#reusing} — which takes over the models of the
+     * objects it shares with the previous view — equals one read afresh: the same pods, policies and
+     * warnings (an invalid policy and a bad container port included), and the same connectivity.
+     */
+    @Test
+    void aViewReusingAnotherEqualsOneReadAfresh() {
+        List<HasMetadata> objects = new ArrayList<>(new SyntheticCluster(6, 10, 40, 3).objects());
+        // What the API server would refuse, as a live list could still show it (the reader refuses it).
+        objects.add(new NetworkPolicyBuilder()
+                .withNewMetadata()
+                .withName("broken")
+                .withNamespace("team-1")
+                .endMetadata()
+                .withNewSpec()
+                .withNewPodSelector()
+                .addNewMatchExpression()
+                .withKey("a")
+                .withOperator("Is")
+                .endMatchExpression()
+                .endPodSelector()
+                .endSpec()
+                .build());
+        objects.add(new PodBuilder()
+                .withNewMetadata()
+                .withName("odd-port")
+                .withNamespace("team-2")
+                .addToLabels("app", "odd")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("c")
+                .withImage("i")
+                .addNewPort()
+                .withContainerPort(80)
+                .withProtocol("ICMP")
+                .endPort()
+                .endContainer()
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .withPodIP("10.99.0.1")
+                .endStatus()
+                .build());
+        ClusterState before = ClusterState.of(objects);
+        List<HasMetadata> changed = new ArrayList<>(objects);
+        // Replace a pod (relabelled) and a policy, drop one object, add one.
+        for (int i = 0; i < changed.size(); i++) {
+            if (changed.get(i) instanceof Pod pod) {
+                changed.set(
+                        i,
+                        new PodBuilder(pod)
+                                .editMetadata()
+                                .addToLabels("block.stanch.dev/x", "true")
+                                .endMetadata()
+                                .build());
+                break;
+            }
+        }
+        changed.remove(changed.size() - 3);
+        changed.addAll(ManifestReader.read("block.yaml", """
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: block-x, namespace: team-0}
+            spec:
+              podSelector: {matchLabels: {block.stanch.dev/x: "true"}}
+              egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [203.0.113.7/32]}}]}]
+            """).objects());
+        ClusterState fresh = ClusterState.of(changed);
+        ClusterState reused =
+                ClusterState.builder().reusing(before).addAll(changed).build();
+        assertThat(reused.pods()).isEqualTo(fresh.pods());
+        assertThat(reused.networkPolicies()).isEqualTo(fresh.networkPolicies());
+        assertThat(reused.adminPolicies()).isEqualTo(fresh.adminPolicies());
+        assertThat(reused.warnings()).isEqualTo(fresh.warnings()).isNotEmpty();
+        assertThat(NetpolEngine.index(reused).connectivity())
+                .isEqualTo(NetpolEngine.index(fresh).connectivity());
+        assertThat(before.toBuilder().build().warnings()).isEqualTo(before.warnings());
     }
 }
