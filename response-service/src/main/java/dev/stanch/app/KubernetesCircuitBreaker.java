@@ -18,7 +18,11 @@ import java.util.function.Supplier;
  * (half-open): if they succeed the breaker closes, if not it opens again.
  *
  * <p>Only {@link KubernetesFailure.Reason#TRANSIENT transient} failures count as failures: a 403
- * or a 404 is the server answering, and counts as a success.
+ * or a 404 is the server answering, and counts as a success. A read the cluster cache refused
+ * ({@link KubernetesFailure#cacheNotReady}: an informer not synced yet, or without its watch) counts
+ * as neither — no call reached the server — so that a start-up or one failing informer does not open
+ * the breaker and refuse the direct calls (apply, rollback) that would work. It is still transient
+ * for its caller: the Kafka intake delivers again, the HTTP intake answers 503.
  */
 final class KubernetesCircuitBreaker implements ClusterGuard {
 
@@ -43,12 +47,18 @@ final class KubernetesCircuitBreaker implements ClusterGuard {
                 .minimumNumberOfCalls(window)
                 .permittedNumberOfCallsInHalfOpenState(Math.min(HALF_OPEN_CALLS, window))
                 .recordException(KubernetesCircuitBreaker::isTransient)
+                .ignoreException(KubernetesCircuitBreaker::isCacheNotReady)
                 .build();
     }
 
     private static boolean isTransient(Throwable failure) {
         return failure instanceof KubernetesFailure kubernetes
-                && kubernetes.reason() == KubernetesFailure.Reason.TRANSIENT;
+                && kubernetes.reason() == KubernetesFailure.Reason.TRANSIENT
+                && !kubernetes.cacheNotReady();
+    }
+
+    private static boolean isCacheNotReady(Throwable failure) {
+        return failure instanceof KubernetesFailure kubernetes && kubernetes.cacheNotReady();
     }
 
     @Override

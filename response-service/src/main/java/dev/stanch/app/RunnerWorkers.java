@@ -47,7 +47,13 @@ import org.springframework.context.SmartLifecycle;
  * <p><b>Stopping.</b> {@link #stop} (context close, also the bean's destroy method) lets each worker
  * finish the run in hand — each action of it ends in a committed transition or with its lease — for
  * up to {@link #STOP_PATIENCE}, then interrupts those still at it: an action cut short is left to its
- * lease, as after a crash. Waits are on a {@link Condition}, which {@code stop} signals.
+ * lease, as after a crash. Waits are on a {@link Condition}, which {@code stop} signals. Each
+ * {@link #start} is a new generation, and a worker goes on only while its own is the current one:
+ * a worker of a stopped generation still inside a call that ignores interrupts ends when the call
+ * returns, instead of running alongside the workers of a later start.
+ *
+ * <p>{@link #start} does nothing where {@code stanch.runner.enabled} is false, also when called
+ * explicitly (a {@code context.start()}): such an instance never runs actions.
  */
 final class RunnerWorkers implements SmartLifecycle, TransitionListener {
 
@@ -75,6 +81,9 @@ final class RunnerWorkers implements SmartLifecycle, TransitionListener {
 
     // Guarded by lock; running is also read without it between runs.
     private volatile boolean running;
+    /** Which start the workers now running belong to; a worker of an older one stops. */
+    private volatile long generation;
+
     private int wakeUps;
     private long lastTurn;
     private int waiting;
@@ -161,6 +170,9 @@ final class RunnerWorkers implements SmartLifecycle, TransitionListener {
 
     @Override
     public void start() {
+        if (!settings.enabled()) {
+            return;
+        }
         List<Thread> started = new ArrayList<>();
         lock.lock();
         try {
@@ -168,12 +180,13 @@ final class RunnerWorkers implements SmartLifecycle, TransitionListener {
                 return;
             }
             running = true;
+            long mine = ++generation;
             // A look at once: what a stopped instance left, or what was approved while none ran.
             wakeUps = 1;
             lastTurn = System.nanoTime();
             var builder = Thread.ofPlatform().name("stanch-runner-", 1).daemon(true);
             for (int i = 0; i < settings.workers(); i++) {
-                started.add(builder.unstarted(this::work));
+                started.add(builder.unstarted(() -> work(mine)));
             }
             threads = List.copyOf(started);
         } finally {
@@ -229,18 +242,23 @@ final class RunnerWorkers implements SmartLifecycle, TransitionListener {
         return running;
     }
 
-    private void work() {
-        while (takeTurn()) {
-            runWhileFull();
+    private void work(long mine) {
+        while (takeTurn(mine)) {
+            runWhileFull(mine);
         }
     }
 
+    /** Whether a worker of this generation goes on: running, and not since stopped and started again. */
+    private boolean current(long mine) {
+        return running && generation == mine;
+    }
+
     /** Waits for a wake-up or for the interval's look; false once stopped. */
-    private boolean takeTurn() {
+    private boolean takeTurn(long mine) {
         lock.lock();
         waiting++;
         try {
-            while (running) {
+            while (current(mine)) {
                 long now = System.nanoTime();
                 if (wakeUps > 0) {
                     wakeUps--;
@@ -264,8 +282,8 @@ final class RunnerWorkers implements SmartLifecycle, TransitionListener {
         }
     }
 
-    private void runWhileFull() {
-        while (running) {
+    private void runWhileFull(long mine) {
+        while (current(mine)) {
             List<Work> done;
             try {
                 done = rounds.runDue(owner);

@@ -116,6 +116,12 @@ class StanchConfiguration {
         return new ClusterCache(client).start();
     }
 
+    /** {@code /actuator/health}'s {@code clusterCache} component, in readiness: see {@link ClusterCacheHealth}. */
+    @Bean
+    ClusterCacheHealth clusterCacheHealthIndicator(ClusterCache cache) {
+        return new ClusterCacheHealth(cache);
+    }
+
     @Bean
     ClusterReader clusterReader(KubernetesClient client, ClusterCache cache) {
         return new ClusterReader(client, cache);

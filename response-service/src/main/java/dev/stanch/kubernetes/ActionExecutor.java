@@ -68,6 +68,18 @@ public final class ActionExecutor {
     private final ClusterReader reader;
     private final @Nullable ClusterCache cache;
     private final Duration verifyWait;
+
+    /** Where a verification read the cluster from. */
+    enum SnapshotSource {
+        /** The cache, once it showed the apply's writes. */
+        CACHE,
+        /** The API server: no cache, no apply remembered, or a cache that could not show the writes. */
+        DIRECT
+    }
+
+    /** Where the last {@link #verify} read from: for tests, which cannot tell the two by the result. */
+    private volatile @Nullable SnapshotSource lastVerifiedFrom;
+
     private final Map<String, List<ClusterCache.Expectation>> written =
             java.util.Collections.synchronizedMap(new LinkedHashMap<>() {
                 @Override
@@ -142,6 +154,7 @@ public final class ActionExecutor {
 
     private ClusterSnapshot snapshotAfterApply(String actionId, String namespace) {
         List<ClusterCache.Expectation> expectations = written.remove(actionId);
+        lastVerifiedFrom = SnapshotSource.DIRECT;
         if (cache == null) {
             return reader.read(namespace);
         }
@@ -152,7 +165,9 @@ public final class ActionExecutor {
         ClusterCache.Wait wait = cache.awaitSeen(expectations, verifyWait);
         if (wait == ClusterCache.Wait.SEEN) {
             try {
-                return reader.read(namespace);
+                ClusterSnapshot cached = reader.read(namespace);
+                lastVerifiedFrom = SnapshotSource.CACHE;
+                return cached;
             } catch (KubernetesFailure e) {
                 if (e.reason() != KubernetesFailure.Reason.TRANSIENT) {
                     throw e;
@@ -170,6 +185,12 @@ public final class ActionExecutor {
                     case SEEN -> throw new IllegalStateException();
                 });
         return reader.list(namespace);
+    }
+
+    /** Where the last {@link #verify} read the cluster from, or null before the first. */
+    @Nullable
+    SnapshotSource lastVerifiedFrom() {
+        return lastVerifiedFrom;
     }
 
     /**

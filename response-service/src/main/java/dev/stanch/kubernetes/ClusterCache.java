@@ -4,6 +4,7 @@ import dev.stanch.action.ObjectRef;
 import dev.stanch.action.ServerInfo;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ExceptionHandler;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -18,6 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +41,11 @@ import org.slf4j.LoggerFactory;
  * <p>Freshness: a read is refused with a {@link KubernetesFailure.Reason#TRANSIENT transient}
  * failure — so that the Kafka intake redelivers and the runner backs off, as for a 503 — while any
  * informer it needs has not synced, has stopped, or has not been watching for {@link #WATCH_GRACE}
- * (a watch that reconnects is normal; one that stays down means the cache ages silently). Between
+ * (a watch that reconnects is normal; one that stays down means the cache ages silently). The time a
+ * watch went down is kept whether or not anything reads: a check every {@link #WATCH_CHECK} (and
+ * each list or watch failure the informer reports) records it, and clears it once the watch is back,
+ * so that the grace counts from the loss — give or take one check — not from the first read after
+ * it. Between
  * those, a read may be milliseconds behind the API server: planning tolerates that, because every
  * step reads what it changes again and writes with resourceVersion preconditions, and the executor
  * makes verification wait for its own writes ({@link #awaitSeen}).
@@ -48,7 +55,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Informers retry forever with backoff (their exception handler says so), so that a cache
  * started while the API server is away fills itself once the server is back; {@link #start} never
- * blocks. Needs {@code list} and {@code watch} on every cached kind (see {@link
+ * blocks. A failure that the server answered with 401, 403 or 404 (Stanch's role lacks {@code list}
+ * or {@code watch} on a kind, a CRD removed) is logged as a warning naming the kind, at most once a
+ * {@link #WARN_EVERY} per kind; reconnects are logged at debug. Needs {@code list} and {@code watch} on every cached kind (see {@link
  * dev.stanch.action.ClusterRead#RBAC}).
  */
 public final class ClusterCache implements AutoCloseable {
@@ -57,6 +66,12 @@ public final class ClusterCache implements AutoCloseable {
 
     /** How long an informer may be without its watch (reconnecting) before reads refuse its store. */
     public static final Duration WATCH_GRACE = Duration.ofSeconds(5);
+
+    /** How often the informers' watches are checked, so that {@link #WATCH_GRACE} counts from a loss. */
+    static final Duration WATCH_CHECK = Duration.ofSeconds(1);
+
+    /** At most one warning per kind this often for a list or watch the server refuses. */
+    static final Duration WARN_EVERY = Duration.ofMinutes(1);
 
     private static final Duration DISCOVERY_RETRY = Duration.ofSeconds(5);
 
@@ -80,29 +95,67 @@ public final class ClusterCache implements AutoCloseable {
 
     private final KubernetesClient client;
     private final Map<String, SharedIndexInformer<? extends HasMetadata>> informers = new ConcurrentHashMap<>();
+    /** Per kind, the {@link #nanoTime} at which its synced informer was first seen without its watch. */
     private final Map<String, Long> notWatchingSince = new ConcurrentHashMap<>();
+
+    private final Map<String, Long> lastWarned = new ConcurrentHashMap<>();
     private final Object changes = new Object();
-    private final ScheduledExecutorService discovery = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "stanch-cluster-cache-discovery");
+    private final AtomicInteger threads = new AtomicInteger();
+    /** Discovery (which may wait on the API server) and the watch check: two threads, so one never delays the other. */
+    private final ScheduledExecutorService background = Executors.newScheduledThreadPool(2, runnable -> {
+        Thread thread = new Thread(runnable, "stanch-cluster-cache-" + threads.incrementAndGet());
         thread.setDaemon(true);
         return thread;
     });
+
+    private final LongSupplier nanoTime;
+    private volatile boolean discovered;
+    private volatile boolean syncedOnce;
     private volatile boolean closed;
 
     public ClusterCache(KubernetesClient client) {
+        this(client, System::nanoTime);
+    }
+
+    /** With a clock of its own ({@link System#nanoTime} in production): for tests of the watch grace. */
+    ClusterCache(KubernetesClient client, LongSupplier nanoTime) {
         this.client = client;
+        this.nanoTime = nanoTime;
     }
 
     /**
      * Starts the informers of the core kinds, and — in the background, retried until the server
-     * answers — discovery, which starts those of the policy kinds it serves. Returns at once.
+     * answers — discovery, which starts those of the policy kinds it serves; and the check of the
+     * watches every {@link #WATCH_CHECK}. Returns at once.
      */
     public ClusterCache start() {
         for (String kind : CORE_KINDS) {
             startInformer(kind);
         }
-        discovery.execute(this::discover);
+        background.execute(this::discover);
+        background.scheduleWithFixedDelay(
+                this::checkWatches, WATCH_CHECK.toMillis(), WATCH_CHECK.toMillis(), TimeUnit.MILLISECONDS);
         return this;
+    }
+
+    /**
+     * Records when each synced informer lost its watch, and forgets it once the watch is back — as
+     * time passes, not as reads come — so that {@link #WATCH_GRACE} counts from the loss.
+     */
+    void checkWatches() {
+        try {
+            informers.forEach((kind, informer) -> {
+                if (informer.isRunning() && informer.hasSynced() && !informer.isWatching()) {
+                    notWatchingSince.putIfAbsent(kind, nanoTime.getAsLong());
+                } else {
+                    notWatchingSince.remove(kind);
+                }
+            });
+            synced();
+        } catch (RuntimeException e) {
+            // Never let the scheduled check die: it would silently stop counting the grace.
+            log.warn("cluster cache: checking the watches failed", e);
+        }
     }
 
     private void discover() {
@@ -114,7 +167,7 @@ public final class ClusterCache implements AutoCloseable {
         } catch (KubernetesFailure e) {
             log.info("cluster cache: discovery failed, trying again in {}: {}", DISCOVERY_RETRY, e.getMessage());
             if (!closed) {
-                discovery.schedule(this::discover, DISCOVERY_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                background.schedule(this::discover, DISCOVERY_RETRY.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
     }
@@ -124,6 +177,7 @@ public final class ClusterCache implements AutoCloseable {
      * longer serves (a CRD removed). Idempotent and cheap: called on every read.
      */
     void serve(ServerInfo server) {
+        discovered = true;
         for (String kind : OPTIONAL_KINDS.keySet()) {
             boolean served = served(server, kind);
             if (served && !informers.containsKey(kind)) {
@@ -156,7 +210,7 @@ public final class ClusterCache implements AutoCloseable {
             return;
         }
         SharedIndexInformer<? extends HasMetadata> informer = informerOf(kind);
-        informer.exceptionHandler(this::retryAfter);
+        informer.exceptionHandler((started, failure) -> retryAfter(kind, started, failure));
         informer.addEventHandler(new ResourceEventHandler<HasMetadata>() {
             @Override
             public void onAdd(HasMetadata object) {
@@ -182,17 +236,67 @@ public final class ClusterCache implements AutoCloseable {
         });
     }
 
-    /** Informers keep trying (with their backoff): a cache must outlive an API server outage. */
-    private boolean retryAfter(boolean started, Throwable failure) {
+    /**
+     * Informers keep trying (with their backoff): a cache must outlive an API server outage. A
+     * synced informer whose list or watch failed is without its watch from now on, until the
+     * check sees it back.
+     */
+    private boolean retryAfter(String kind, boolean started, Throwable failure) {
         if (closed) {
             return false;
         }
+        SharedIndexInformer<? extends HasMetadata> informer = informers.get(kind);
+        if (informer != null && informer.hasSynced()) {
+            notWatchingSince.putIfAbsent(kind, nanoTime.getAsLong());
+        }
+        int refused = refusedCode(failure);
         if (ExceptionHandler.isDeserializationException(failure)) {
-            log.warn("cluster cache: an object could not be read; trying again", failure);
+            log.warn("cluster cache: a {} could not be read; trying again", kind, failure);
+        } else if (refused != 0) {
+            if (warnNow(kind)) {
+                log.warn(
+                        "cluster cache: the API server refused to list or watch {}s ({}): {}; its informer does"
+                                + " not sync and reads that need it fail until this is fixed (Stanch's ClusterRole"
+                                + " needs list and watch on it; a 404 is a kind no longer served). Trying again;"
+                                + " this is logged at most once every {}",
+                        kind,
+                        refused,
+                        failure.getMessage(),
+                        WARN_EVERY);
+            } else {
+                log.debug("cluster cache: list or watch of {}s refused ({}); trying again", kind, refused);
+            }
         } else {
-            log.debug("cluster cache: list or watch failed (started: {}); trying again", started, failure);
+            log.debug("cluster cache: list or watch of {}s failed (started: {}); trying again", kind, started, failure);
         }
         return true;
+    }
+
+    /** 401, 403 or 404 when the server answered so, else 0 (no answer, 5xx, a watch that ended …). */
+    static int refusedCode(Throwable failure) {
+        for (Throwable e = failure; e != null; e = e.getCause() == e ? null : e.getCause()) {
+            if (e instanceof KubernetesClientException client) {
+                int code = client.getCode();
+                if (code == 401 || code == 403 || code == 404) {
+                    return code;
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** Whether a warning about this kind is due: the first one, or {@link #WARN_EVERY} after the last. */
+    boolean warnNow(String kind) {
+        long now = nanoTime.getAsLong();
+        boolean[] due = {false};
+        lastWarned.compute(kind, (ignored, last) -> {
+            if (last == null || now - last >= WARN_EVERY.toNanos()) {
+                due[0] = true;
+                return now;
+            }
+            return last;
+        });
+        return due[0];
     }
 
     private SharedIndexInformer<? extends HasMetadata> informerOf(String kind) {
@@ -228,13 +332,32 @@ public final class ClusterCache implements AutoCloseable {
         return CORE_KINDS.contains(kind) || OPTIONAL_KINDS.containsKey(kind);
     }
 
-    /** Whether every informer started so far has synced and is watching. */
+    /**
+     * Whether discovery has said which policy kinds to cache, and every informer started so far
+     * has synced and serves reads (watching, or within its {@link #WATCH_GRACE}).
+     */
     public boolean synced() {
-        return !informers.isEmpty() && informers.keySet().stream().allMatch(kind -> notReady(kind) == null);
+        boolean synced = discovered
+                && !informers.isEmpty()
+                && informers.keySet().stream().allMatch(kind -> notReady(kind) == null);
+        if (synced) {
+            syncedOnce = true;
+        }
+        return synced;
+    }
+
+    /**
+     * Whether the cache has been {@link #synced} at least once (observed by a call to it, or by
+     * the watch check every {@link #WATCH_CHECK}): the readiness of a new instance. It stays true
+     * when a watch is lost later — a restart would not bring the API server back.
+     */
+    public boolean syncedOnce() {
+        return syncedOnce || synced();
     }
 
     /** Why reads of this kind are refused now, or null when they are served. */
-    private @Nullable String notReady(String kind) {
+    @Nullable
+    String notReady(String kind) {
         SharedIndexInformer<? extends HasMetadata> informer = informers.get(kind);
         if (closed) {
             return "the cluster cache is closed";
@@ -252,8 +375,11 @@ public final class ClusterCache implements AutoCloseable {
             notWatchingSince.remove(kind);
             return null;
         }
-        long since = notWatchingSince.computeIfAbsent(kind, ignored -> System.nanoTime());
-        if (System.nanoTime() - since > WATCH_GRACE.toNanos()) {
+        // Recorded by the check (or the exception handler) when the watch went down; where neither
+        // has run since, the loss is less than one check old, and now is near enough.
+        long now = nanoTime.getAsLong();
+        long since = notWatchingSince.computeIfAbsent(kind, ignored -> now);
+        if (now - since > WATCH_GRACE.toNanos()) {
             return "the informer for " + kind + " has not been watching for more than " + WATCH_GRACE.toSeconds()
                     + " s";
         }
@@ -273,8 +399,7 @@ public final class ClusterCache implements AutoCloseable {
     private SharedIndexInformer<? extends HasMetadata> store(String kind) {
         String reason = notReady(kind);
         if (reason != null) {
-            throw new KubernetesFailure(
-                    KubernetesFailure.Reason.TRANSIENT, "read " + kind + "s from the cluster cache: " + reason);
+            throw KubernetesFailure.ofCacheNotReady("read " + kind + "s from the cluster cache: " + reason);
         }
         return informers.get(kind);
     }
@@ -400,6 +525,11 @@ public final class ClusterCache implements AutoCloseable {
         }
     }
 
+    /** Puts a stand-in informer in place of one kind's: for unit tests of the watch grace. */
+    void track(String kind, SharedIndexInformer<? extends HasMetadata> informer) {
+        informers.put(kind, informer);
+    }
+
     /** Stops one kind's informer, as a failing one would end: for tests of the fallbacks. */
     void stopInformer(String kind) {
         SharedIndexInformer<? extends HasMetadata> informer = informers.get(kind);
@@ -411,7 +541,7 @@ public final class ClusterCache implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        discovery.shutdownNow();
+        background.shutdownNow();
         informers.values().forEach(SharedIndexInformer::stop);
         informers.clear();
         changed();

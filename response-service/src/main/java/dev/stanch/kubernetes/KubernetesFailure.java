@@ -24,19 +24,46 @@ public final class KubernetesFailure extends RuntimeException {
     }
 
     private final Reason reason;
+    private final boolean cacheNotReady;
 
     public KubernetesFailure(Reason reason, String message, Throwable cause) {
         super(message, cause);
         this.reason = reason;
+        this.cacheNotReady = false;
     }
 
     public KubernetesFailure(Reason reason, String message) {
+        this(reason, message, false);
+    }
+
+    private KubernetesFailure(Reason reason, String message, boolean cacheNotReady) {
         super(message);
         this.reason = reason;
+        this.cacheNotReady = cacheNotReady;
+    }
+
+    /**
+     * A read refused by Stanch's own {@link ClusterCache} (an informer not synced yet, stopped, or
+     * without its watch for too long): {@link Reason#TRANSIENT transient} like the API server's 503,
+     * so the Kafka intake delivers again, the HTTP intake answers 503 and the runner backs off; but
+     * no call reached the API server, so it says nothing about the server's health ({@link
+     * #cacheNotReady}).
+     */
+    public static KubernetesFailure ofCacheNotReady(String message) {
+        return new KubernetesFailure(Reason.TRANSIENT, message, true);
     }
 
     public Reason reason() {
         return reason;
+    }
+
+    /**
+     * Whether the failure is the cluster cache's refusal to serve a read, not a call to the API
+     * server that failed: a circuit breaker around the API server must not count it, or an informer
+     * that has not synced would open it and block the direct calls (apply, rollback) that work.
+     */
+    public boolean cacheNotReady() {
+        return cacheNotReady;
     }
 
     /** Classifies a client exception: what the server said, or that it could not be reached. */

@@ -53,6 +53,36 @@ class KubernetesCircuitBreakerTest {
     }
 
     @Test
+    void aReadTheClusterCacheRefusedIsNotRecordedAndLeavesDirectCallsThrough() {
+        Supplier<String> cacheNotReady = () -> {
+            throw KubernetesFailure.ofCacheNotReady("read Pods from the cluster cache: not synced yet");
+        };
+        for (int i = 0; i < 20; i++) {
+            assertThatThrownBy(() -> guard.call(cacheNotReady))
+                    .isInstanceOfSatisfying(KubernetesFailure.class, failure -> {
+                        assertThat(failure.reason())
+                                .as("still transient for the intake and the HTTP 503")
+                                .isEqualTo(KubernetesFailure.Reason.TRANSIENT);
+                        assertThat(failure.cacheNotReady()).isTrue();
+                    });
+        }
+        CircuitBreaker.Metrics metrics = guard.breaker().getMetrics();
+        assertThat(metrics.getNumberOfFailedCalls())
+                .as("no API server failure recorded")
+                .isZero();
+        assertThat(metrics.getNumberOfSuccessfulCalls()).as("nor a success").isZero();
+        assertThat(guard.breaker().getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(guard.call(() -> "applied")).isEqualTo("applied");
+
+        // Mixed in among real failures, it neither opens the breaker early nor dilutes the rate.
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> guard.call(UNAVAILABLE)).isInstanceOf(KubernetesFailure.class);
+            assertThatThrownBy(() -> guard.call(cacheNotReady)).isInstanceOf(KubernetesFailure.class);
+        }
+        assertThat(guard.breaker().getMetrics().getNumberOfFailedCalls()).isEqualTo(3);
+    }
+
+    @Test
     void defaultsAndBounds() {
         StanchProperties.CircuitBreaker defaults = new StanchProperties.CircuitBreaker(null, null, null);
         assertThat(defaults).isEqualTo(new StanchProperties.CircuitBreaker(50f, Duration.ofSeconds(30), 10));

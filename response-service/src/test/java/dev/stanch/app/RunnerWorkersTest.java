@@ -192,6 +192,79 @@ class RunnerWorkersTest {
         assertThat(workers.isAutoStartup()).isFalse();
     }
 
+    @Test
+    void anExplicitStartOfAnInstanceWithTheRunnerOffStartsNoWorker() {
+        ScriptedRounds rounds = new ScriptedRounds(run -> List.of());
+        RunnerWorkers workers = new RunnerWorkers(rounds, OWNER, new StanchProperties.Runner(false, NEVER, null, 5, 2));
+        started.add(workers);
+
+        workers.start(); // as context.start() would
+
+        assertThat(workers.isRunning()).isFalse();
+        assertThat(workers.workerThreads()).isEmpty();
+        workers.wakeUp();
+        assertThat(rounds.runs.get()).isZero();
+    }
+
+    @Test
+    void aWorkerOfAStoppedStartThatIgnoresInterruptsEndsInsteadOfRunningBesideTheNextStart() throws Exception {
+        int batch = 5;
+        CountDownLatch release = new CountDownLatch(1);
+        Map<Thread, AtomicInteger> runsByThread = new ConcurrentHashMap<>();
+        AtomicInteger runs = new AtomicInteger();
+        RunnerWorkers.Rounds rounds = owner -> {
+            runsByThread
+                    .computeIfAbsent(Thread.currentThread(), thread -> new AtomicInteger())
+                    .incrementAndGet();
+            if (runs.incrementAndGet() == 1) {
+                // The first run is inside a call that does not answer interrupts (a blocking socket read).
+                boolean interrupted = false;
+                while (true) {
+                    try {
+                        release.await();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                return moved(batch); // a full batch: a current worker would run again at once
+            }
+            return List.of();
+        };
+        RunnerWorkers workers =
+                new RunnerWorkers(rounds, OWNER, new StanchProperties.Runner(true, NEVER, null, batch, 1));
+        started.add(workers);
+        workers.start();
+        await("the first run is under way", () -> runs.get() == 1);
+        Thread old = workers.workerThreads().getFirst();
+
+        CompletableFuture<Void> stopping = CompletableFuture.runAsync(workers::stop);
+        await("stopped", () -> !workers.isRunning());
+        workers.start();
+        Thread current = workers.workerThreads().getFirst();
+        assertThat(current).isNotSameAs(old);
+        await("the new worker's look on start", () -> runsByThread.containsKey(current));
+
+        release.countDown();
+        stopping.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        await("the old worker ends", () -> !old.isAlive());
+        assertThat(runsByThread.get(old))
+                .as("the old worker did not go on after its full batch")
+                .hasValue(1);
+        assertThat(workers.isRunning()).isTrue();
+        // The old worker's full batch handed a turn on (more is likely due): the new worker takes it.
+        awaitIdle(workers, 1);
+        int before = runsByThread.get(current).get();
+        workers.wakeUp();
+        await(
+                "the new worker still answers wake-ups",
+                () -> runsByThread.get(current).get() > before);
+        assertThat(runsByThread.get(old)).hasValue(1);
+    }
+
     private RunnerWorkers start(ScriptedRounds rounds, int workers, int batch, Duration interval) {
         RunnerWorkers runner =
                 new RunnerWorkers(rounds, OWNER, new StanchProperties.Runner(true, interval, null, batch, workers));

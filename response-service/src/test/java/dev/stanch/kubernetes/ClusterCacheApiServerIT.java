@@ -203,6 +203,9 @@ class ClusterCacheApiServerIT {
         ActionExecutor executor = new ActionExecutor(stanch, cache);
         ActionPlan plan = planBlock("c1", cachedEqualsDirect());
         assertThat(executor.verify(plan)).as("nothing applied yet").isNotEmpty();
+        assertThat(executor.lastVerifiedFrom())
+                .as("no apply remembered: a direct read")
+                .isEqualTo(ActionExecutor.SnapshotSource.DIRECT);
 
         assertThat(executor.apply(plan).changed()).hasSize(2);
         List<ClusterCache.Expectation> written = executor.remembered("c1");
@@ -226,6 +229,9 @@ class ClusterCacheApiServerIT {
         assertThat(executor.verify(plan))
                 .as("verified from the cache once it shows the writes")
                 .isEmpty();
+        assertThat(executor.lastVerifiedFrom())
+                .as("judged from the cache, not from the fallback's direct read")
+                .isEqualTo(ActionExecutor.SnapshotSource.CACHE);
         assertThat(cache.awaitSeen(written, Duration.ZERO)).isEqualTo(ClusterCache.Wait.SEEN);
         assertThat(executor.remembered("c1")).as("forgotten once verified").isNull();
 
@@ -244,6 +250,7 @@ class ClusterCacheApiServerIT {
         executor.apply(plan);
         assertThat(cache.awaitSeen(executor.remembered("c2"), Duration.ZERO)).isEqualTo(ClusterCache.Wait.NOT_READY);
         assertThat(executor.verify(plan)).isEmpty();
+        assertThat(executor.lastVerifiedFrom()).isEqualTo(ActionExecutor.SnapshotSource.DIRECT);
         executor.rollback(plan);
         assertThat(executor.leftovers("c2")).isEmpty();
     }
@@ -275,6 +282,7 @@ class ClusterCacheApiServerIT {
         ActionPlan plan = planBlock("c3", snapshot);
         impatient.apply(plan);
         assertThat(impatient.verify(plan)).isEmpty();
+        assertThat(impatient.lastVerifiedFrom()).isEqualTo(ActionExecutor.SnapshotSource.DIRECT);
         impatient.rollback(plan);
         assertThat(impatient.leftovers("c3")).isEmpty();
     }
