@@ -38,8 +38,8 @@ record Latencies(long[] sortedNanos) {
 
     /** {@code min 0.9 ms · p50 1.2 ms · p95 3.4 ms · p99 5.6 ms (n 1000)}: the minimum is what one sees with no queue. */
     String summary() {
-        return "min " + ms(percentile(0)) + " · p50 " + ms(percentile(50)) + " · p95 " + ms(percentile(95)) + " · p99 " + ms(percentile(99)) + " (n "
-                + count() + ")";
+        return "min " + ms(percentile(0)) + " · p50 " + ms(percentile(50)) + " · p95 " + ms(percentile(95)) + " · p99 "
+                + ms(percentile(99)) + " (n " + count() + ")";
     }
 
     static String ms(Duration duration) {

@@ -170,7 +170,7 @@ class PackagingTest {
         // The heap's share as an environment default, so that the chart's javaToolOptions can replace
         // it: a flag on the command line would win over JAVA_TOOL_OPTIONS.
         assertThat(entrypoint).noneMatch(argument -> argument.startsWith("-XX:MaxRAMPercentage"));
-        assertThat(instruction("ENV")).contains("JAVA_TOOL_OPTIONS=\"-XX:MaxRAMPercentage=60 -XX:+UseG1GC\"");
+        assertThat(instruction("ENV")).contains("JAVA_TOOL_OPTIONS=\"-XX:MaxRAMPercentage=50 -XX:+UseG1GC\"");
         assertThat(entrypoint.getLast()).isEqualTo("org.springframework.boot.loader.launch.JarLauncher");
         assertThat(instruction("CMD")).isEmpty();
         assertThat(instruction("HEALTHCHECK")).isEmpty();
