@@ -8,6 +8,7 @@ import dev.stanch.detection.Detection;
 import dev.stanch.detection.DetectionNormalizer;
 import dev.stanch.detection.Normalization;
 import dev.stanch.kubernetes.ClusterFixtures;
+import dev.stanch.kubernetes.Kubeconfigs;
 import dev.stanch.ledger.ActionStatus;
 import dev.stanch.ledger.Ledger;
 import dev.stanch.ledger.LedgerPostgres;
@@ -104,15 +105,7 @@ class StanchServiceIT {
                 new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         kubernetes.init();
         admin = kubernetes.createClient();
-        kubeconfig = dir.resolve("kubeconfig");
-        Files.writeString(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: mock, cluster: {server: "%s"}}]
-                users: [{name: stanch, user: {}}]
-                contexts: [{name: mock, context: {cluster: mock, user: stanch}}]
-                current-context: mock
-                """.formatted(admin.getConfiguration().getMasterUrl()));
+        kubeconfig = Kubeconfigs.write(dir.resolve("kubeconfig"), admin.getConfiguration());
         Files.writeString(playbooks.resolve("c2.yaml"), playbook("outbound-c2", "approval: auto"));
         Files.writeString(playbooks.resolve("ask.yaml"), """
                 apiVersion: stanch.dev/v1alpha1

@@ -7,6 +7,7 @@ import dev.stanch.action.StanchLabels;
 import dev.stanch.detection.DetectionNormalizer;
 import dev.stanch.detection.Normalization;
 import dev.stanch.kubernetes.ClusterFixtures;
+import dev.stanch.kubernetes.Kubeconfigs;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -91,15 +92,7 @@ final class ServiceHarness implements AutoCloseable {
                 new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), unavailableAtWill, false);
         kubernetes.init();
         admin = kubernetes.createClient();
-        kubeconfig = dir.resolve("kubeconfig");
-        Files.writeString(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: mock, cluster: {server: "%s"}}]
-                users: [{name: stanch, user: {}}]
-                contexts: [{name: mock, context: {cluster: mock, user: stanch}}]
-                current-context: mock
-                """.formatted(admin.getConfiguration().getMasterUrl()));
+        kubeconfig = Kubeconfigs.write(dir.resolve("kubeconfig"), admin.getConfiguration());
         playbooks = Files.createDirectories(dir.resolve("playbooks"));
         Files.writeString(playbooks.resolve("c2.yaml"), """
                 apiVersion: stanch.dev/v1alpha1

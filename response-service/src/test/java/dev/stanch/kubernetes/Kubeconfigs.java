@@ -6,12 +6,18 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Kubeconfig files for a service started on its own, which reaches a cluster as an installation would. */
+/**
+ * Kubeconfig files for a service started on its own — the sandbox, the pipeline benchmark, the tests
+ * that boot the whole application — which reaches a cluster through one, as an installation would.
+ */
 public final class Kubeconfigs {
 
     private Kubeconfigs() {}
 
-    /** Writes a kubeconfig with the server, its CA (when TLS) and the token of the given client's configuration. */
+    /**
+     * Writes a kubeconfig with the server, its CA (when TLS) and the token of the given client's
+     * configuration; fabric8's mock server's client has neither CA nor token.
+     */
     public static Path write(Path file, Config config) {
         String cluster = "    server: " + config.getMasterUrl() + "\n"
                 + (config.getCaCertFile() == null ? "" : "    certificate-authority: " + config.getCaCertFile() + "\n");
