@@ -256,7 +256,7 @@ class ClusterCacheApiServerIT {
     }
 
     @Test
-    void writesTheCacheNeverShowsOrCannotOrderEndInADirectRead() {
+    void versionsTheCacheNeverReachesTimeOutOpaqueOnesCannotBeOrderedAndAnImpatientVerifyIsStillRight() {
         ClusterSnapshot snapshot = cachedEqualsDirect();
         ObjectRef web1 = ObjectRef.pod(namespace, "web-1");
         String version = snapshot.pods().stream()
@@ -277,12 +277,15 @@ class ClusterCacheApiServerIT {
                 .as("opaque resourceVersions have no order")
                 .isEqualTo(ClusterCache.Wait.UNCOMPARABLE);
 
-        // An executor whose wait always runs out still verifies, from a direct read.
+        // An executor that does not wait verifies right either way: from the cache when its informers
+        // happen to have delivered the apply's writes already, from a direct read when not. Which
+        // one is a race here (seen both ways); the fallback itself is asserted where the informers
+        // are stopped.
         ActionExecutor impatient = new ActionExecutor(stanch, cache, Duration.ZERO);
         ActionPlan plan = planBlock("c3", snapshot);
         impatient.apply(plan);
         assertThat(impatient.verify(plan)).isEmpty();
-        assertThat(impatient.lastVerifiedFrom()).isEqualTo(ActionExecutor.SnapshotSource.DIRECT);
+        assertThat(impatient.lastVerifiedFrom()).isNotNull();
         impatient.rollback(plan);
         assertThat(impatient.leftovers("c3")).isEmpty();
     }
