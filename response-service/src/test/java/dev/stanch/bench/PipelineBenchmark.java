@@ -3,6 +3,7 @@ package dev.stanch.bench;
 import dev.stanch.action.BlockPolicies;
 import dev.stanch.bench.BenchCluster.Target;
 import dev.stanch.packaging.Packaging;
+import dev.stanch.sandbox.Sandbox;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -84,6 +85,7 @@ public final class PipelineBenchmark {
     private static final String PEER = "203.0.113.7";
 
     private final Settings settings;
+    private final Path repo;
     private final Path work;
     private final List<String> report = new ArrayList<>();
 
@@ -94,8 +96,9 @@ public final class PipelineBenchmark {
     private KafkaProducer<String, byte[]> producer;
     private StanchProcess stanch;
 
-    private PipelineBenchmark(Settings settings, Path work) {
+    private PipelineBenchmark(Settings settings, Path repo, Path work) {
         this.settings = settings;
+        this.repo = repo;
         this.work = work;
     }
 
@@ -130,12 +133,12 @@ public final class PipelineBenchmark {
 
     public static void main(String[] args) throws Exception {
         // exec:java runs in Maven's directory, the repository or the module: found either way.
-        Path repo = repositoryRoot();
+        Path repo = Sandbox.repositoryRoot();
         System.setProperty("stanch.repo", repo.toString());
         Path work = repo.resolve("response-service/target/bench");
         FileSystemUtils.deleteRecursively(work);
         Files.createDirectories(work);
-        PipelineBenchmark benchmark = new PipelineBenchmark(Settings.fromSystemProperties(), work);
+        PipelineBenchmark benchmark = new PipelineBenchmark(Settings.fromSystemProperties(), repo, work);
         try {
             benchmark.run();
         } finally {
@@ -214,7 +217,6 @@ public final class PipelineBenchmark {
     }
 
     private void startStanch() throws Exception {
-        Path repo = repositoryRoot();
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("server.port", Integer.toString(freePort()));
         properties.put("spring.datasource.url", postgres.getJdbcUrl("postgres", "postgres"));
@@ -397,12 +399,7 @@ public final class PipelineBenchmark {
      */
     private void warmUp(List<Target> pods) throws Exception {
         long start = System.nanoTime();
-        Map<Target, Instant> produced = new LinkedHashMap<>();
-        for (int i = 0; i < pods.size(); i++) {
-            LockSupport.parkNanos(start + i * 1_000_000_000L / 20 - System.nanoTime());
-            produced.put(pods.get(i), send(pods.get(i)));
-        }
-        producer.flush();
+        Map<Target, Instant> produced = sendAtRate(pods, 20, start);
         Contained contained = awaitContained(produced);
         line("");
         line("Warm-up (not reported): " + pods.size() + " detections at 20/s, "
@@ -415,13 +412,7 @@ public final class PipelineBenchmark {
         Duration cpuBefore = stanch.cpu();
         Sampler sampler = new Sampler(stanch);
         long start = System.nanoTime();
-        Map<Target, Instant> produced = new LinkedHashMap<>();
-        for (int i = 0; i < pods.size(); i++) {
-            LockSupport.parkNanos(start + i * 1_000_000_000L / rate - System.nanoTime());
-            Target target = pods.get(i);
-            produced.put(target, send(target));
-        }
-        producer.flush();
+        Map<Target, Instant> produced = sendAtRate(pods, rate, start);
         Duration sending = Duration.ofNanos(System.nanoTime() - start);
         Contained contained = awaitContained(produced);
         Duration wall = Duration.ofNanos(System.nanoTime() - start);
@@ -725,6 +716,20 @@ public final class PipelineBenchmark {
     }
 
     /**
+     * One detection per pod, each sent at its due time from {@code start} ({@code System.nanoTime})
+     * at {@code rate} a second, then flushed: when each was sent.
+     */
+    private Map<Target, Instant> sendAtRate(List<Target> pods, int rate, long start) {
+        Map<Target, Instant> produced = new LinkedHashMap<>();
+        for (int i = 0; i < pods.size(); i++) {
+            LockSupport.parkNanos(start + i * 1_000_000_000L / rate - System.nanoTime());
+            produced.put(pods.get(i), send(pods.get(i)));
+        }
+        producer.flush();
+        return produced;
+    }
+
+    /**
      * Sends a new detection about this pod, keyed {@code namespace/pod} as producers are asked to key
      * them, its timestamp the send time; returns that time.
      */
@@ -861,17 +866,5 @@ public final class PipelineBenchmark {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
-    }
-
-    private static Path repositoryRoot() {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null) {
-            if (Files.isDirectory(dir.resolve("playbooks")) && Files.isRegularFile(dir.resolve("mvnw"))) {
-                return dir;
-            }
-            dir = dir.getParent();
-        }
-        throw new IllegalStateException("run the benchmark from the repository: no playbooks/ beside mvnw above "
-                + Path.of("").toAbsolutePath());
     }
 }

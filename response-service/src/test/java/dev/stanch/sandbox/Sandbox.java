@@ -87,8 +87,11 @@ public class Sandbox {
         application.run(args);
     }
 
-    /** The repository checkout: the sandbox runs from {@code response-service/}, the playbooks are beside it. */
-    private static Path repositoryRoot() {
+    /**
+     * The repository checkout, from the working directory up: the sandbox runs from {@code
+     * response-service/}, the pipeline benchmark from wherever Maven was started in the checkout.
+     */
+    public static Path repositoryRoot() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null) {
             if (Files.isDirectory(dir.resolve("playbooks")) && Files.isRegularFile(dir.resolve("mvnw"))) {
@@ -96,7 +99,7 @@ public class Sandbox {
             }
             dir = dir.getParent();
         }
-        throw new IllegalStateException("run the sandbox from the repository: no playbooks/ beside mvnw above "
+        throw new IllegalStateException("run it from the repository: no playbooks/ beside mvnw above "
                 + Path.of("").toAbsolutePath());
     }
 
